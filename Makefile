@@ -1,0 +1,92 @@
+# ctr: a container toolchain made of small programs.
+#
+#   make              build every program into bin/
+#   make test         install missing packages, build, run the whole test suite
+#   make demo         install missing packages, build, run the demo
+#   make install      install programs, scripts, man pages, completions under PREFIX
+#
+# Each directory cmd/ctr-NAME/ is one program; libcommon/ is linked into all of them.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+CXX        ?= g++
+CXXFLAGS   ?= -O2 -g
+CTR_CXXFLAGS := -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -I. \
+                -D_GNU_SOURCE -DCTR_VERSION='"$(VERSION)"' -MMD -MP
+LDLIBS     := -Wl,--as-needed -larchive -lcrypto -lseccomp -lcurl -ltomlplusplus -lpthread
+
+PROGRAMS   := $(notdir $(wildcard cmd/ctr-*))
+BINS       := $(PROGRAMS:%=bin/%)
+LIB_SRCS   := $(shell find libcommon -name '*.cpp' 2>/dev/null | sort)
+LIB_OBJS   := $(LIB_SRCS:%.cpp=build/%.o)
+UNIT_SRCS  := $(wildcard tests/unit/*.cpp)
+UNIT_OBJS  := $(UNIT_SRCS:%.cpp=build/%.o)
+MAN_SRCS   := $(wildcard share/man/*.scd)
+MANS       := $(MAN_SRCS:share/man/%.scd=build/man/%)
+SCRIPTS    := $(wildcard scripts/ctr-*)
+
+.PHONY: all deps test unit integration demo fixtures install clean man
+.DEFAULT_GOAL := all
+
+all: $(BINS) man
+
+build/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(CTR_CXXFLAGS) -c $< -o $@
+
+build/libcommon.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# One rule per program: its own objects plus the library.
+define program_rule
+$(1)_OBJS := $$(patsubst %.cpp,build/%.o,$$(wildcard cmd/$(1)/*.cpp))
+bin/$(1): $$($(1)_OBJS) build/libcommon.a
+	@mkdir -p bin
+	$$(CXX) $$(CXXFLAGS) -o $$@ $$($(1)_OBJS) build/libcommon.a $$(LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
+build/unit-tests: $(UNIT_OBJS) build/libcommon.a
+	$(CXX) $(CXXFLAGS) -o $@ $(UNIT_OBJS) build/libcommon.a $(LDLIBS)
+
+man: $(MANS)
+build/man/%: share/man/%.scd
+	@mkdir -p $(@D)
+	scdoc < $< > $@
+
+# Packages from Debian that building and testing need (installs only what is missing).
+deps:
+	@scripts/ctr-install-deps
+
+# The rootfs and image tar every integration test shares, made from Debian's busybox-static.
+fixtures: build/fixtures/busybox.tar
+build/fixtures/busybox.tar: scripts/ctr-busybox-rootfs
+	@rm -rf build/fixtures/busybox && mkdir -p build/fixtures
+	scripts/ctr-busybox-rootfs build/fixtures/busybox
+	tar -C build/fixtures/busybox -cf $@.tmp . && mv $@.tmp $@
+
+unit: build/unit-tests
+	build/unit-tests
+
+test: deps
+	@$(MAKE) --no-print-directory -j$$(nproc) all build/unit-tests fixtures
+	@tests/run
+
+demo: deps
+	@$(MAKE) --no-print-directory -j$$(nproc) all fixtures
+	@scripts/demo
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	           $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/ctr
+	install -m 0755 $(BINS) $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
+	for m in $(MANS); do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$${m##*/}; done
+	for c in share/bash-completion/*; do [ -f "$$c" ] && install -m 0644 $$c $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ || true; done
+	[ -d share/seccomp ] && cp -r share/seccomp $(DESTDIR)$(PREFIX)/share/ctr/ || true
+
+clean:
+	rm -rf bin build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

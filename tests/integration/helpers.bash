@@ -1,0 +1,68 @@
+# Shared by every integration test (load 'helpers' from a .bats file).
+#
+# Every test gets a fresh temporary directory, TEST_DIR=/tmp/ctr-test.XXXXXX,
+# holding its store (CTR_ROOT) and the runtime's state (RUN_ROOT, pass it as
+# --root). ctr_teardown kills every process living in it, unmounts everything
+# mounted under it, removes cgroups and network namespaces named after it, and
+# deletes it, even when the test failed.
+#
+# Names a test gives to containers, cgroups and netns should come from
+# test_name (they contain "ctrtest"), so teardown can find what was left.
+
+CTR_SRC=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+BIN=$CTR_SRC/bin
+FIXTURES=$CTR_SRC/build/fixtures
+BUSYBOX_ROOTFS=$FIXTURES/busybox
+BUSYBOX_TAR=$FIXTURES/busybox.tar
+PATH=$BIN:$CTR_SRC/scripts:$PATH
+
+ctr_setup() {
+    TEST_DIR=$(mktemp -d /tmp/ctr-test.XXXXXX)
+    TEST_ID=ctrtest${TEST_DIR##*.}
+    export TEST_DIR TEST_ID
+    export CTR_ROOT=$TEST_DIR/store
+    export RUN_ROOT=$TEST_DIR/run
+    mkdir -p "$RUN_ROOT"
+}
+
+# test_name [SUFFIX]: a name for a container, cgroup or netns that teardown can find.
+test_name() { echo "${TEST_ID}${1:+-$1}"; }
+
+# A bundle directory with config.json from `runc spec` and the busybox rootfs
+# (bind-mounted read-only copies are not needed: the rootfs is copied cheaply
+# with hard links).
+make_bundle() {
+    local dir=${1:-$TEST_DIR/bundle}
+    mkdir -p "$dir"
+    cp -al "$BUSYBOX_ROOTFS" "$dir/rootfs"
+    (cd "$dir" && runc spec)
+    echo "$dir"
+}
+
+ctr_teardown() {
+    [ -n "${TEST_DIR:-}" ] && [ -d "$TEST_DIR" ] || return 0
+    local pid root pass
+    # Processes whose root or command line lies in the test directory.
+    for pass in 1 2 3; do
+        for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+            [ "$pid" = $$ ] && continue
+            root=$(readlink "/proc/$pid/root" 2>/dev/null) || continue
+            if [[ $root == "$TEST_DIR"* ]] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$TEST_DIR\|$TEST_ID"; then
+                kill -9 "$pid" 2>/dev/null
+            fi
+        done
+        sleep 0.05
+    done
+    # Mounts, deepest first.
+    awk -v d="$TEST_DIR" '$5 ~ "^"d {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
+        umount -l "$m" 2>/dev/null
+    done
+    # Cgroups (v1 controllers and the unified tree), deepest first.
+    find /sys/fs/cgroup -depth -type d -name "*$TEST_ID*" 2>/dev/null | while read -r cg; do
+        find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+    ip netns list 2>/dev/null | awk '{print $1}' | grep "$TEST_ID" | while read -r ns; do
+        ip netns delete "$ns"
+    done
+    rm -rf "$TEST_DIR"
+}
