@@ -14,7 +14,7 @@ CXX        ?= g++
 CXXFLAGS   ?= -O2 -g
 CTR_CXXFLAGS := -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -I. \
                 -D_GNU_SOURCE -DCTR_VERSION='"$(VERSION)"' -MMD -MP
-LDLIBS     := -Wl,--as-needed -larchive -lssl -lcrypto -lseccomp -lcurl -ltomlplusplus -lpthread
+LDLIBS     := -Wl,--as-needed -larchive -lz -lssl -lcrypto -lseccomp -lcurl -ltomlplusplus -lpthread
 
 PROGRAMS   := $(notdir $(wildcard cmd/ctr-*))
 BINS       := $(PROGRAMS:%=bin/%)
