@@ -64,17 +64,6 @@ private:
     EVP_MD_CTX* ctx_;
 };
 
-void write_all(int fd, const char* p, size_t n, uint64_t offset) {
-    while (n > 0) {
-        ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("write blob to the store");
-        }
-        p += w, n -= static_cast<size_t>(w), offset += static_cast<uint64_t>(w);
-    }
-}
-
 }  // namespace
 
 std::string sha256_digest(std::string_view data) {
@@ -403,20 +392,19 @@ std::vector<std::string> Client::list_tags() {
     return tags;
 }
 
-void Client::fetch_blob(const std::string& digest, uint64_t size, int fd, const std::function<void(uint64_t)>& progress) {
+void Client::fetch_blob(const std::string& digest, uint64_t size, BlobSink& sink,
+                        const std::function<void(uint64_t)>& progress) {
     std::string what = "fetch blob " + digest + " from " + domain_ + "/" + path_;
-    Sha256 hash;
     uint64_t have = 0;
     auto restart = [&] {
-        if (::ftruncate(fd, 0) != 0) throw_errno("truncate a download in the store's tmp/");
-        hash.reset();
+        sink.restart();
         have = 0;
     };
     std::string last_error;
     for (int attempt = 0; attempt < kBlobAttempts; ++attempt) {
         if (attempt > 0) {
             if (interrupted()) throw Interrupted();
-            std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 * (1 << (attempt - 1)) * 3 / 2, 1500)));
+            std::this_thread::sleep_for(std::chrono::milliseconds(150 << (attempt - 1)));
         }
         HttpRequest req;
         req.url = base_url() + "/v2/" + path_ + "/blobs/" + digest;
@@ -428,8 +416,7 @@ void Client::fetch_blob(const std::string& digest, uint64_t size, int fd, const 
                 restart();
             if (have + n > size)
                 throw Error(what + ": the registry sent more than the " + std::to_string(size) + " bytes announced");
-            write_all(fd, p, n, have);
-            hash.update(p, n);
+            sink.write(p, n);
             have += n;
             if (progress) progress(have);
         };
@@ -455,8 +442,6 @@ void Client::fetch_blob(const std::string& digest, uint64_t size, int fd, const 
             last_error = what + ": transfer ended after " + std::to_string(have) + " of " + std::to_string(size) + " bytes";
             continue;
         }
-        std::string got = hash.digest();
-        if (got != digest) throw Error(what + ": the bytes received hash to " + got + ", not to the digest asked for");
         return;
     }
     throw Error(last_error + " (gave up after " + std::to_string(kBlobAttempts) + " attempts)");

@@ -51,6 +51,15 @@ private:
     std::string code_;
 };
 
+// Where a downloaded blob goes.
+class BlobSink {
+public:
+    virtual ~BlobSink() = default;
+    virtual void write(const char* data, size_t size) = 0;
+    // Forgets what was written: the registry is sending the whole blob again.
+    virtual void restart() = 0;
+};
+
 class Client {
 public:
     // `domain` as in a Reference ("docker.io", "host:5000"); `path` the repository path.
@@ -73,10 +82,12 @@ public:
     // The repository's tags (following the Link header's pages).
     std::vector<std::string> list_tags();
 
-    // Writes blob `digest` (`size` bytes) into `fd` from offset 0, calling
-    // `progress` with the bytes so far; a broken transfer resumes with Range
-    // (or restarts) a few times. Verifies size and digest: throws on mismatch.
-    void fetch_blob(const std::string& digest, uint64_t size, int fd, const std::function<void(uint64_t)>& progress);
+    // Streams blob `digest` (`size` bytes) into `sink`, calling `progress`
+    // with the bytes so far; a broken transfer resumes with Range (or
+    // restarts) a few times. Throws when the size is wrong; the sink checks
+    // the digest (the store's BlobWriter does, before the blob is linked).
+    void fetch_blob(const std::string& digest, uint64_t size, class BlobSink& sink,
+                    const std::function<void(uint64_t)>& progress);
 
     // Whether the repository already has the blob (HEAD).
     bool has_blob(const std::string& digest);

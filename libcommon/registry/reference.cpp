@@ -50,6 +50,7 @@ Reference parse(std::string_view text, std::string_view default_domain) {
     auto colon = rest.rfind(':');
     if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
         ref.tag = std::string(rest.substr(colon + 1));
+        ref.tagged = true;
         rest = rest.substr(0, colon);
         if (!valid_tag(ref.tag)) bad(text, "malformed tag \"" + ref.tag + "\"");
     }

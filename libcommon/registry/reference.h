@@ -25,6 +25,7 @@ struct Reference {
     std::string tag;     // "latest" unless a digest alone was given
     std::string digest;  // "sha256:<hex>" or empty
     bool qualified = false;  // the user named the registry
+    bool tagged = false;     // the user wrote a tag (else "latest" was implied, or a digest given)
 
     // "docker.io/library/alpine"
     std::string repository() const;

@@ -1,0 +1,95 @@
+// ctr-pull: images from a registry into the store (see libcommon/registry/pull.h).
+#include <unistd.h>
+
+#include <cstdio>
+#include <cxxopts.hpp>
+#include <iostream>
+
+#include "libcommon/cli/main.h"
+#include "libcommon/registry/http.h"
+#include "libcommon/registry/pull.h"
+#include "libcommon/registry/reference.h"
+
+namespace {
+
+using namespace ctr::registry;
+
+int pull_main(int argc, char** argv) {
+    cxxopts::Options opts("ctr-pull", "Pull images from a registry into the store ($CTR_ROOT).");
+    opts.custom_help("[OPTIONS]");
+    opts.positional_help("REF...");
+    opts.add_options()
+        ("platform", "Image to choose from a multi-platform index (default: this machine's)",
+         cxxopts::value<std::string>(), "OS/ARCH[/VARIANT]")
+        ("a,all-tags", "Pull every tag of the repository")
+        ("q,quiet", "Print only the image id")
+        ("jobs", "Blobs fetched at once", cxxopts::value<int>()->default_value("4"), "N")
+        ("h,help", "Show this help")
+        ("version", "Show the version")
+        ("refs", "", cxxopts::value<std::vector<std::string>>());
+    add_access_options(opts);
+    opts.parse_positional({"refs"});
+    cxxopts::ParseResult r;
+    try {
+        r = opts.parse(argc, argv);
+    } catch (const cxxopts::exceptions::exception& e) {
+        throw ctr::ExitError(125, e.what());
+    }
+    if (r.count("help")) {
+        std::cout << opts.help({""})
+                  << "\nREF is docker's: alpine (docker.io/library/alpine:latest), host:port/repo:tag, repo@sha256:...\n";
+        return 0;
+    }
+    if (r.count("version")) {
+        std::cout << ctr::version_line("ctr-pull") << "\n";
+        return 0;
+    }
+    std::vector<std::string> refs = r.count("refs") ? r["refs"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    if (refs.empty()) throw ctr::ExitError(125, "no image to pull (usage: ctr-pull [OPTIONS] REF...)");
+
+    PullOptions options;
+    options.access = access_flags(r);
+    if (r.count("platform")) options.platform = ctr::oci::Platform::parse(r["platform"].as<std::string>());
+    options.jobs = r["jobs"].as<int>();
+    if (options.jobs < 1) throw ctr::ExitError(125, "--jobs must be at least 1");
+    bool quiet = r.count("quiet") > 0;
+    Progress progress(stderr, !quiet && ::isatty(STDERR_FILENO));
+    options.progress = &progress;
+
+    if (r.count("all-tags")) {
+        std::vector<std::string> all;
+        for (auto& ref : refs) {
+            Reference parsed = parse_reference(ref);
+            if (parsed.tagged || !parsed.digest.empty())
+                throw ctr::ExitError(125, "--all-tags takes a repository without a tag or digest: " + ref);
+            for (auto& t : remote_tags(ref, options)) all.push_back(t);
+        }
+        refs = all;
+    }
+
+    http_init();
+    auto store = ctr::store::Store::open();
+    for (auto& ref : refs) {
+        PullResult res;
+        try {
+            res = pull(store, ref, options);
+        } catch (const ctr::Error& e) {
+            if (interrupted()) throw ctr::ExitError(130, e.what());
+            throw;
+        }
+        if (quiet) {
+            std::cout << res.image_id.hex() << std::endl;
+            continue;
+        }
+        std::string shown = parse_reference(res.name).familiar();
+        std::fprintf(stderr, "Digest: %s\n", res.digest.str().c_str());
+        std::fprintf(stderr, "Status: %s for %s\n", res.downloaded ? "Downloaded newer image" : "Image is up to date",
+                     shown.c_str());
+        std::cout << res.name << std::endl;
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return ctr::run_main("ctr-pull", [&] { return pull_main(argc, argv); }); }
