@@ -173,6 +173,7 @@ std::string Client::scope(const std::string& actions) const {
 }
 
 std::string Client::token_for(const std::string& scope, HttpClient& http, bool refresh) {
+    std::lock_guard<std::mutex> one_at_a_time(token_mu_);
     {
         std::lock_guard<std::mutex> lock(mu_);
         auto it = tokens_.find(scope);

@@ -120,6 +120,7 @@ private:
     TlsConfig tls_;
 
     std::mutex mu_;
+    std::mutex token_mu_;  // one token request at a time: threads wanting the same scope share it
     bool connected_ = false;
     std::string base_;  // "https://host"
     Challenge challenge_;

@@ -1,18 +1,28 @@
 #!/usr/bin/env python3
 """registry_proxy.py PORTFILE UPSTREAM [--tamper DIGEST] [--rate BYTES_PER_S] [--redirect]
+                   [--auth basic|bearer] [--user USER:PASS] [--anonymous]
 
 A tiny HTTP proxy on 127.0.0.1 (a free port, written to PORTFILE) in front of
 a test registry at UPSTREAM (http://127.0.0.1:PORT), for the registry tests:
   --tamper DIGEST   flips one byte in the body of GET .../blobs/DIGEST
   --rate N          sends response bodies at about N bytes a second
-  --redirect        answers GET .../blobs/... with a 307 to itself under
-                    /storage/..., like a registry sending clients to blob
-                    storage; requests for /storage/ that carry an
-                    Authorization header are refused with 400
+  --redirect        answers GET .../blobs/... with a 307 to itself, named
+                    "localhost" instead of 127.0.0.1 (another host to a
+                    client), under /storage/..., like a registry sending
+                    clients to blob storage; requests for /storage/ that
+                    carry an Authorization header are refused with 400
+  --auth basic      requires USER:PASS (--user) as basic auth on /v2/
+  --auth bearer     requires a bearer token from its own token server at
+                    /token, which hands out tokens for the scopes asked
+                    (to USER:PASS, or to anyone with --anonymous: pull only);
+                    a token is checked against the repository and action
 Every request line is appended to PORTFILE.log (with "auth" when it carried
 an Authorization header).
 """
 import argparse
+import base64
+import json
+import re
 import http.client
 import http.server
 import sys
@@ -28,29 +38,82 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
+    def reply(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def basic_ok(self):
+        return args.user and self.headers.get("Authorization") == "Basic " + base64.b64encode(args.user.encode()).decode()
+
+    def token(self):
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        scopes = q.get("scope", [])
+        if self.headers.get("Authorization"):
+            if not self.basic_ok():
+                return self.reply(401, b'{"details":"bad credentials"}')
+        elif not args.anonymous:
+            return self.reply(401, b'{"details":"credentials required"}')
+        else:
+            scopes = [re.sub(r":[a-z,*]+$", ":pull", s) if "pull" in s else "" for s in scopes]
+        tok = base64.urlsafe_b64encode(json.dumps(scopes).encode()).decode()
+        self.reply(200, json.dumps({"token": tok}).encode(), [("Content-Type", "application/json")])
+
+    def authorized(self, path):
+        """None when the request may pass, else the challenge to answer 401 with."""
+        m = re.match(r"^/v2/(.+?)/(manifests|blobs|tags)/", path)
+        if args.auth == "basic":
+            return None if self.basic_ok() else 'Basic realm="ctr-proxy"'
+        action = "pull" if self.command in ("GET", "HEAD") else "push"
+        scope = "repository:%s:%s" % (m.group(1), action) if m else ""
+        host = self.headers.get("Host")
+        challenge = 'Bearer realm="http://%s/token",service="ctr-proxy"' % host
+        if scope:
+            challenge += ',scope="%s"' % scope
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Bearer "):
+            return challenge
+        try:
+            granted = json.loads(base64.urlsafe_b64decode(auth[7:]))
+        except Exception:
+            return challenge
+        if not scope:
+            return None
+        for g in granted:
+            parts = g.rsplit(":", 1)
+            if len(parts) == 2 and parts[0] == scope.rsplit(":", 1)[0] and action in parts[1].split(","):
+                return None
+        return challenge + ',error="insufficient_scope"'
+
     def handle_any(self):
         with open(args.portfile + ".log", "a") as log:
             log.write("%s %s%s\n" % (self.command, self.path, " auth" if self.headers.get("Authorization") else ""))
         path = self.path
+        if path.startswith("/token"):
+            return self.token()
         if path.startswith("/storage/"):
             if self.headers.get("Authorization"):
-                self.send_response(400)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
+                return self.reply(400, b"credentials sent to blob storage")
             path = path[len("/storage"):]
-        elif args.redirect and self.command == "GET" and "/blobs/sha256:" in path:
-            self.send_response(307)
-            self.send_header("Location", "/storage" + path)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
+        else:
+            if args.auth:
+                challenge = self.authorized(path)
+                if challenge:
+                    return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                                      [("WWW-Authenticate", challenge), ("Content-Type", "application/json")])
+            if args.redirect and self.command == "GET" and "/blobs/sha256:" in path:
+                port = self.server.server_address[1]
+                return self.reply(307, b"", [("Location", "http://localhost:%d/storage%s" % (port, path))])
 
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         up = urllib.parse.urlsplit(args.upstream)
         conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "authorization")}
         conn.request(self.command, path, body=body, headers=headers)
         resp = conn.getresponse()
         self.send_response(resp.status)
@@ -89,6 +152,9 @@ def main():
     ap.add_argument("--tamper")
     ap.add_argument("--rate", type=int, default=0)
     ap.add_argument("--redirect", action="store_true")
+    ap.add_argument("--auth", choices=["basic", "bearer"])
+    ap.add_argument("--user")
+    ap.add_argument("--anonymous", action="store_true")
     args = ap.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
     server.daemon_threads = True
