@@ -73,10 +73,11 @@ start_registry() {
 }
 
 stop_registry() {
-    local dir=$1
+    local dir=$1 pid
     [ -f "$dir/pid" ] || return 0
-    kill "$(cat "$dir/pid")" 2>/dev/null
-    wait "$(cat "$dir/pid")" 2>/dev/null
+    pid=$(cat "$dir/pid")
+    kill "$pid" 2>/dev/null || true
+    wait_for sh -c "! kill -0 $pid 2>/dev/null"
     rm -f "$dir/pid"
 }
 

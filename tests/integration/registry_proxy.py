@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """registry_proxy.py PORTFILE UPSTREAM [--tamper DIGEST] [--rate BYTES_PER_S] [--redirect]
-                   [--auth basic|bearer] [--user USER:PASS] [--anonymous]
+                   [--auth basic|bearer] [--user USER:PASS] [--anonymous] [--cut N]
 
 A tiny HTTP proxy on 127.0.0.1 (a free port, written to PORTFILE) in front of
 a test registry at UPSTREAM (http://127.0.0.1:PORT), for the registry tests:
@@ -11,6 +11,8 @@ a test registry at UPSTREAM (http://127.0.0.1:PORT), for the registry tests:
                     client), under /storage/..., like a registry sending
                     clients to blob storage; requests for /storage/ that
                     carry an Authorization header are refused with 400
+  --cut N           closes the connection after N bytes of the first blob
+                    body it sends (a transfer that breaks once)
   --auth basic      requires USER:PASS (--user) as basic auth on /v2/
   --auth bearer     requires a bearer token from its own token server at
                     /token, which hands out tokens for the scopes asked
@@ -30,6 +32,7 @@ import time
 import urllib.parse
 
 args = None
+cut_done = False
 
 
 class Proxy(http.server.BaseHTTPRequestHandler):
@@ -91,7 +94,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
 
     def handle_any(self):
         with open(args.portfile + ".log", "a") as log:
-            log.write("%s %s%s\n" % (self.command, self.path, " auth" if self.headers.get("Authorization") else ""))
+            log.write("%s %s%s%s\n" % (self.command, self.path, " auth" if self.headers.get("Authorization") else "",
+                                        " range=" + self.headers["Range"] if self.headers.get("Range") else ""))
         path = self.path
         if path.startswith("/token"):
             return self.token()
@@ -127,6 +131,11 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if self.command == "HEAD":
             return
         tamper = args.tamper and self.command == "GET" and path.endswith("/blobs/" + args.tamper)
+        cut = None
+        global cut_done
+        if args.cut and not cut_done and self.command == "GET" and "/blobs/sha256:" in path and resp.status == 200:
+            cut = args.cut
+        sent = 0
         first = True
         while True:
             chunk = resp.read(16384 if not args.rate else max(1, args.rate // 20))
@@ -135,6 +144,14 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             if tamper and first:
                 chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]
             first = False
+            if cut is not None and sent + len(chunk) >= cut and not cut_done:
+                cut_done = True
+                self.wfile.write(chunk[:cut - sent])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(2)
+                break
+            sent += len(chunk)
             self.wfile.write(chunk)
             self.wfile.flush()
             if args.rate:
@@ -155,6 +172,7 @@ def main():
     ap.add_argument("--auth", choices=["basic", "bearer"])
     ap.add_argument("--user")
     ap.add_argument("--anonymous", action="store_true")
+    ap.add_argument("--cut", type=int, default=0)
     args = ap.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
     server.daemon_threads = True
