@@ -11,6 +11,7 @@ VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 CXX        ?= g++
+CCACHE     := $(shell command -v ccache 2>/dev/null)
 CXXFLAGS   ?= -O2 -g
 CTR_CXXFLAGS := -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -I. \
                 -D_GNU_SOURCE -DCTR_VERSION='"$(VERSION)"' -MMD -MP
@@ -33,7 +34,7 @@ all: $(BINS) man
 
 build/%.o: %.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(CTR_CXXFLAGS) -c $< -o $@
+	$(CCACHE) $(CXX) $(CXXFLAGS) $(CTR_CXXFLAGS) -c $< -o $@
 
 build/libcommon.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
