@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# ctr-build: the layer cache, whiteouts in layers, and failures that leave nothing behind.
+
+load helpers
+load build-helpers
+
+setup_file() { build_base_store; }
+setup() {
+    ctr_setup
+    use_base_store
+    CTX=$TEST_DIR/ctx
+    mkdir -p "$CTX"
+}
+teardown() { ctr_teardown; }
+
+@test "cache: a copied file's content invalidates, its mtime alone does not, nor does an unrelated file" {
+    echo v1 >"$CTX/app.txt"
+    echo other >"$CTX/other.txt"
+    cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox:test
+RUN echo first > /first
+COPY app.txt /app.txt
+RUN cat /app.txt > /copy-of-app
+EOF
+    run ctr_build -t cached "$CTX"
+    [ "$status" -eq 0 ]
+    first=$(tail -n 2 <<<"$output" | head -1)
+
+    touch -d '2001-01-01' "$CTX/app.txt"
+    echo changed >"$CTX/other.txt"
+    run ctr_build -t cached "$CTX"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c -- ' ---> Using cache' <<<"$output")" -eq 3 ]
+    [ "$(tail -n 2 <<<"$output" | head -1)" = "$first" ]
+
+    # Same bytes, new mode: a miss from COPY on.
+    chmod 755 "$CTX/app.txt"
+    run ctr_build -t cached "$CTX"
+    [ "$(grep -c -- ' ---> Using cache' <<<"$output")" -eq 1 ]
+
+    echo v2 >"$CTX/app.txt"
+    run ctr_build -t cached "$CTX"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c -- ' ---> Using cache' <<<"$output")" -eq 1 ]
+    run run_image cached:latest cat /copy-of-app
+    [ "$output" = v2 ]
+}
+
+@test "cache: a changed instruction, build arg or base misses; --no-cache rebuilds and refills the cache" {
+    cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox:test
+ARG V=1
+RUN echo "$V" > /v
+ENV E=1
+EOF
+    run ctr_build "$CTX"
+    [ "$status" -eq 0 ]
+    run ctr_build --build-arg V=2 "$CTX"
+    [ "$(grep -c -- ' ---> Using cache' <<<"$output")" -eq 1 ]  # ARG itself is the same step
+    run ctr_build --no-cache "$CTX"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"Using cache"* ]]
+    sed -i 's/ENV E=1/ENV E=2/' "$CTX/Dockerfile"
+    run ctr_build "$CTX"
+    [ "$(grep -c -- ' ---> Using cache' <<<"$output")" -eq 2 ]
+}
+
+@test "whiteouts: a file deleted by a later RUN is gone; a re-created directory is opaque" {
+    cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox:test
+RUN mkdir -p /data/sub && echo keep > /data/keep && echo old > /data/sub/old && echo doomed > /doomed
+RUN rm /doomed && rm -rf /data && mkdir -p /data && echo new > /data/new
+EOF
+    run ctr_build -t wh "$CTX"
+    [ "$status" -eq 0 ]
+    run run_image wh:latest sh -c 'ls -A /data; test -e /doomed || echo doomed-gone'
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'new\ndoomed-gone')" ]
+    # The last layer holds the spec's whiteout files.
+    digest=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "wh:latest") | .digest' "$CTR_ROOT/oci/index.json")
+    layer=$(jq -r '.layers[-1].digest' "$CTR_ROOT/oci/blobs/sha256/${digest#sha256:}")
+    names=$(tar -tzf "$CTR_ROOT/oci/blobs/sha256/${layer#sha256:}")
+    [[ "$names" == *".wh.doomed"* ]]
+    [[ "$names" == *"data/.wh..wh..opq"* ]]
+    [[ "$names" == *"data/new"* ]]
+    # Other tools read it the same way.
+    run umoci unpack --image "$CTR_ROOT/oci:wh:latest" "$TEST_DIR/umoci"
+    [ "$status" -eq 0 ]
+    [ ! -e "$TEST_DIR/umoci/rootfs/doomed" ]
+    [ "$(ls -A "$TEST_DIR/umoci/rootfs/data")" = new ]
+}
+
+@test "a failing RUN names the line and exit code, and leaves no container, mount or temp dir" {
+    cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox:test
+RUN echo fine
+RUN echo about to fail && exit 3
+RUN echo never
+EOF
+    run ctr_build -t broken "$CTX"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"about to fail"* ]]
+    [[ "$output" == *"ctr-build: Dockerfile:3: The command '/bin/sh -c echo about to fail && exit 3' returned a non-zero code: 3"* ]]
+    [[ "$output" != *"never"* ]]
+    [ "$(mounts_in_test_dir)" -eq 0 ]
+    [ -z "$(ls -A "$CTR_ROOT/tmp")" ]
+    ! skopeo inspect "oci:$CTR_ROOT/oci:broken:latest" >/dev/null 2>&1
+    # The steps before the failure are cached for the next try.
+    run ctr_build "$CTX"
+    [[ "$output" == *" ---> Using cache"* ]]
+}
+
+@test "a Dockerfile syntax error names its line before anything runs" {
+    printf 'FROM busybox:test\nRUN echo should-not-run\n\nCOPPY a b\n' >"$CTX/Dockerfile"
+    run ctr_build "$CTX"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ctr-build: Dockerfile:4: unknown instruction: COPPY" ]
+    printf 'FROM busybox:test\nEXPOSE\n' >"$CTX/Dockerfile"
+    run ctr_build "$CTX"
+    [ "$output" = "ctr-build: Dockerfile:2: EXPOSE requires at least one argument" ]
+    printf 'FROM busybox:test\nCOPY missing.txt /\n' >"$CTX/Dockerfile"
+    run ctr_build "$CTX"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"Dockerfile:2: COPY failed: file not found in build context"*"missing.txt"* ]]
+    [ "$(mounts_in_test_dir)" -eq 0 ]
+    [ -z "$(ls -A "$CTR_ROOT/tmp")" ]
+}
