@@ -15,7 +15,7 @@ CCACHE     := $(shell command -v ccache 2>/dev/null)
 CXXFLAGS   ?= -O2 -g
 CTR_CXXFLAGS := -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -I. \
                 -D_GNU_SOURCE -DCTR_VERSION='"$(VERSION)"' -MMD -MP
-LDLIBS     := -Wl,--as-needed -larchive -lz -lssl -lcrypto -lseccomp -lcurl -ltomlplusplus -lpthread
+LDLIBS     := -Wl,--as-needed -larchive -lz -lssl -lcrypto -lseccomp -lcurl -ltomlplusplus -lsystemd -lpthread
 
 PROGRAMS   := $(notdir $(wildcard cmd/ctr-*))
 BINS       := $(PROGRAMS:%=bin/%)
@@ -23,11 +23,13 @@ LIB_SRCS   := $(shell find libcommon -name '*.cpp' 2>/dev/null | sort)
 LIB_OBJS   := $(LIB_SRCS:%.cpp=build/%.o)
 UNIT_SRCS  := $(wildcard tests/unit/*.cpp)
 UNIT_OBJS  := $(UNIT_SRCS:%.cpp=build/%.o)
+TOOL_SRCS  := $(wildcard tests/tools/*.cpp)
+TOOLS      := $(TOOL_SRCS:tests/tools/%.cpp=build/tests/tools/%)
 MAN_SRCS   := $(wildcard share/man/*.scd)
 MANS       := $(MAN_SRCS:share/man/%.scd=build/man/%)
 SCRIPTS    := $(wildcard scripts/ctr-*)
 
-.PHONY: all deps test unit integration demo fixtures install clean man
+.PHONY: all deps test unit integration demo fixtures install clean man tools
 .DEFAULT_GOAL := all
 
 all: $(BINS) man
@@ -52,6 +54,11 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 build/unit-tests: $(UNIT_OBJS) build/libcommon.a
 	$(CXX) $(CXXFLAGS) -o $@ $(UNIT_OBJS) build/libcommon.a $(LDLIBS)
 
+# Test-only drivers (tests/tools/*.cpp) that exercise libcommon for real.
+tools: $(TOOLS)
+build/tests/tools/%: build/tests/tools/%.o build/libcommon.a
+	$(CXX) $(CXXFLAGS) -o $@ $< build/libcommon.a $(LDLIBS)
+
 man: $(MANS)
 build/man/%: share/man/%.scd
 	@mkdir -p $(@D)
@@ -72,7 +79,7 @@ unit: build/unit-tests
 	build/unit-tests
 
 test: deps
-	@$(MAKE) --no-print-directory -j$$(nproc) all build/unit-tests fixtures
+	@$(MAKE) --no-print-directory -j$$(nproc) all build/unit-tests fixtures tools
 	@tests/run
 
 demo: deps

@@ -57,10 +57,22 @@ ctr_teardown() {
     awk -v d="$TEST_DIR" '$5 ~ "^"d {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
         umount -l "$m" 2>/dev/null
     done
-    # Cgroups (v1 controllers and the unified tree), deepest first.
-    find /sys/fs/cgroup -depth -type d -name "*$TEST_ID*" 2>/dev/null | while read -r cg; do
-        find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
-    done
+    # Cgroups (v1 controllers and the unified tree), deepest first, after
+    # killing what still runs in them (a process need not name TEST_DIR).
+    local cgs
+    cgs=$(find /sys/fs/cgroup -depth -type d -name "*$TEST_ID*" 2>/dev/null)
+    if [ -n "$cgs" ]; then
+        for cg in $cgs; do
+            find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null
+        done | sort -u | xargs -r kill -9 2>/dev/null
+        for pass in $(seq 40); do
+            for cg in $cgs; do
+                [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+            done
+            [ -z "$(find /sys/fs/cgroup -type d -name "*$TEST_ID*" 2>/dev/null)" ] && break
+            sleep 0.05
+        done
+    fi
     ip netns list 2>/dev/null | awk '{print $1}' | grep "$TEST_ID" | while read -r ns; do
         ip netns delete "$ns"
     done
