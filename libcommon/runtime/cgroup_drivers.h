@@ -1,0 +1,40 @@
+// The cgroup drivers behind Cgroup (internal to libcommon/runtime): one per
+// hierarchy kind, plus systemd, which wraps either.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "libcommon/runtime/cgroup.h"
+#include "libcommon/runtime/cgroup_host.h"
+#include "libcommon/runtime/cgroup_resources.h"
+
+namespace ctr::runtime {
+
+// dirs: controller -> directory; unified: the hybrid host's directory in the
+// v2 hierarchy ("" for none).
+std::unique_ptr<Cgroup> make_v1_cgroup(std::map<std::string, std::string> dirs, std::string unified, bool fake,
+                                       Resources resources);
+// dir: the cgroup; mount: the top of the hierarchy, where enabling
+// controllers for descendants starts.
+std::unique_ptr<Cgroup> make_v2_cgroup(std::string dir, std::string mount, bool fake, Resources resources);
+// A transient systemd unit (over D-Bus) holding the cgroup that inner drives.
+std::unique_ptr<Cgroup> make_systemd_cgroup(SystemdCgroupPath path, std::unique_ptr<Cgroup> inner,
+                                            const nlohmann::json& annotations);
+std::unique_ptr<Cgroup> systemd_cgroup_from_state(const nlohmann::json& saved, std::unique_ptr<Cgroup> inner);
+
+// Linux resources as used on update: the given members, plus the default
+// device rules after the given ones when devices are given.
+Resources resources_with_default_devices(Resources r);
+
+// The signal-all fallback shared by the drivers: freeze, signal each pid, thaw.
+void signal_all_frozen(Cgroup& cg, int signal);
+
+// Polls read() until it returns want or about timeout_ms pass; returns
+// whether it got there.
+bool wait_for(const std::function<bool()>& done, int timeout_ms);
+
+}  // namespace ctr::runtime
