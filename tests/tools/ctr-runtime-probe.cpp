@@ -212,12 +212,13 @@ int seccomp_run(std::vector<std::string> args) {
     }
     if (pos.size() != 1 || cmd.empty()) throw Error("usage: seccomp run [--no-nnp] [--agent ERRNO] PROFILE -- CMD...");
     SeccompFilter filter = SeccompFilter::compile(seccomp_of(read_json(pos[0])));
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) < 0) throw_errno("pipe");
+    int p[2], ack[2];
+    if (::pipe2(p, O_CLOEXEC) < 0 || ::pipe2(ack, O_CLOEXEC) < 0) throw_errno("pipe");
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("fork");
     if (pid == 0) {
         ::close(p[0]);
+        ::close(ack[1]);
         try {
             if (nnp && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("set no_new_privs");
             if (!nnp) {
@@ -232,9 +233,12 @@ int seccomp_run(std::vector<std::string> args) {
                 if (::syscall(SYS_capset, &hdr, data) < 0) throw_errno("drop CAP_SYS_ADMIN");
             }
             int fd = filter.load();
-            // Tell the parent the notify fd's number (or -1); a write is all it takes.
+            // Tell the parent the notify fd's number (or -1), then wait until
+            // it has taken the fd: the listener is close-on-exec.
             if (::write(p[1], &fd, sizeof fd) != sizeof fd) ::_exit(126);
             ::close(p[1]);
+            char c;
+            if (fd >= 0 && ::read(ack[0], &c, 1) < 0) ::_exit(126);  // EOF: go on
         } catch (const std::exception& e) {
             std::fprintf(stderr, "ctr-runtime-probe: %s\n", e.what());
             ::_exit(125);
@@ -246,6 +250,8 @@ int seccomp_run(std::vector<std::string> args) {
         ::_exit(127);
     }
     ::close(p[1]);
+    ::close(ack[0]);
+    UniqueFd release(ack[1]);
     int child_fd = -1;
     ssize_t n = ::read(p[0], &child_fd, sizeof child_fd);
     ::close(p[0]);
@@ -254,6 +260,7 @@ int seccomp_run(std::vector<std::string> args) {
         if (!pidfd) throw_errno("pidfd_open");
         UniqueFd notify(int(::syscall(SYS_pidfd_getfd, pidfd.get(), child_fd, 0)));
         if (!notify) throw_errno("pidfd_getfd");
+        release.reset();  // the child may exec now
         std::cerr << "ctr-runtime-probe: got the notify fd\n";
         return run_agent(notify.get(), agent_errno ? agent_errno : EPERM, pid);
     }
