@@ -17,9 +17,8 @@ int open_in_root(int root_fd, const std::string& path, int flags, mode_t mode) {
     how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
     how.mode = (flags & O_CREAT) ? mode : 0;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    std::string p = path;
-    while (!p.empty() && p.front() == '/') p.erase(0, 1);
-    if (p.empty()) p = ".";
+    size_t skip = path.find_first_not_of('/');
+    std::string p = skip == std::string::npos ? std::string(".") : path.substr(skip);
     while (true) {
         long fd = ::syscall(SYS_openat2, root_fd, p.c_str(), &how, sizeof how);
         if (fd >= 0 || errno != EAGAIN) return static_cast<int>(fd);
@@ -58,7 +57,9 @@ UniqueFd mkdirs_in_root(int root_fd, const std::string& path, mode_t mode, uid_t
     if (!dir) throw_errno("open the root directory");
     for (auto& part : parts) {
         if (part == "..") throw Error("path " + path + ": \"..\" is not allowed here");
-        std::string next = cur == "/" ? "/" + part : cur + "/" + part;
+        std::string next = cur;
+        if (next.back() != '/') next += '/';
+        next += part;
         int fd = open_in_root(root_fd, next, O_RDONLY | O_DIRECTORY);
         if (fd < 0 && errno == ENOENT) {
             if (::mkdirat(dir.get(), part.c_str(), mode) < 0 && errno != EEXIST) throw_errno("mkdir " + next);
