@@ -324,14 +324,14 @@ Image Store::resolve(std::string_view s) const {
     throw Error("No such image: " + (ref ? ref->str() : std::string(s)));
 }
 
-std::vector<std::string> Store::images_in_use() const {
-    std::vector<std::string> ids;
+std::vector<std::pair<std::string, std::string>> Store::images_in_use() const {
+    std::vector<std::pair<std::string, std::string>> ids;
     for (auto& id : list_dir(containers_dir())) {
         std::string path = containers_dir() + "/" + id + "/container.json";
         if (!path_exists(path)) continue;
         try {
             auto j = json::parse(read_file(path));
-            if (j.is_object() && j.contains("Image") && j["Image"].is_string()) ids.push_back(j["Image"]);
+            if (j.is_object() && j.contains("Image") && j["Image"].is_string()) ids.emplace_back(id, j["Image"].get<std::string>());
         } catch (const std::exception&) {
         }
     }

@@ -136,8 +136,9 @@ public:
     // Reads one index.json entry down to its config (platform chosen for indexes).
     Image load_image(const oci::Descriptor& entry) const;
 
-    // Ids ("sha256:<hex>") of images that containers under containers/ use.
-    std::vector<std::string> images_in_use() const;
+    // Which containers (containers/<id>/container.json) use which image:
+    // pairs of (container id, image id "sha256:<hex>").
+    std::vector<std::pair<std::string, std::string>> images_in_use() const;
 
     // Removes the entry of an image from index.json (all its tags), then deletes
     // the blobs and unpacked layers nothing else references. Takes the gc lock.

@@ -1,0 +1,114 @@
+// ctr-inspect NAME...: docker-like JSON of images (and containers), or a Go
+// template evaluated over each (-f).
+#include <dirent.h>
+
+#include <cxxopts.hpp>
+#include <iostream>
+
+#include "libcommon/cli/main.h"
+#include "libcommon/store/fsutil.h"
+#include "libcommon/store/inspect.h"
+#include "libcommon/store/store.h"
+#include "libcommon/template/format.h"
+#include "libcommon/template/template.h"
+
+namespace {
+
+using nlohmann::ordered_json;
+
+// A container's record, found by full id, unique id prefix or name. Its JSON
+// is $CTR_ROOT/containers/<id>/container.json as ctr-create wrote it.
+std::optional<ordered_json> find_container(const ctr::store::Store& store, const std::string& key) {
+    DIR* d = ::opendir(store.containers_dir().c_str());
+    if (!d) return std::nullopt;
+    std::vector<std::string> ids;
+    while (auto* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") ids.push_back(n);
+    }
+    ::closedir(d);
+    std::optional<ordered_json> by_prefix;
+    int prefix_hits = 0;
+    for (auto& id : ids) {
+        std::string path = store.containers_dir() + "/" + id + "/container.json";
+        if (!ctr::store::path_exists(path)) continue;
+        ordered_json j;
+        try {
+            j = ordered_json::parse(ctr::store::read_file(path));
+        } catch (const std::exception& e) {
+            throw ctr::Error(path + ": " + e.what());
+        }
+        std::string name = j.is_object() ? j.value("Name", "") : "";
+        if (id == key || name == key || name == "/" + key) return j;
+        if (!key.empty() && id.starts_with(key)) by_prefix = j, prefix_hits++;
+    }
+    if (prefix_hits > 1) throw ctr::Error("multiple containers match the id prefix \"" + key + "\"");
+    return by_prefix;
+}
+
+int inspect_main(int argc, char** argv) {
+    cxxopts::Options opts("ctr-inspect", "Show low-level information on images and containers as JSON.");
+    opts.custom_help("[OPTIONS]");
+    opts.positional_help("NAME|ID...");
+    opts.add_options()
+        ("f,format", "Format each object with a Go template, e.g. '{{.Config.Cmd}}' or '{{json .Config}}'", cxxopts::value<std::string>(), "TEMPLATE")
+        ("type", "Only look for an object of this type: image or container", cxxopts::value<std::string>(), "TYPE")
+        ("s,size", "Accepted for docker compatibility (sizes are always shown)")
+        ("h,help", "Show this help")
+        ("version", "Show the version")
+        ("args", "", cxxopts::value<std::vector<std::string>>());
+    opts.parse_positional({"args"});
+    cxxopts::ParseResult r;
+    try {
+        r = opts.parse(argc, argv);
+    } catch (const cxxopts::exceptions::exception& e) {
+        throw ctr::ExitError(125, e.what());
+    }
+    if (r.count("help")) {
+        std::cout << opts.help();
+        return 0;
+    }
+    if (r.count("version")) {
+        std::cout << ctr::version_line("ctr-inspect") << "\n";
+        return 0;
+    }
+    auto args = r.count("args") ? r["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    if (args.empty()) throw ctr::ExitError(125, "usage: ctr-inspect [OPTIONS] NAME|ID...");
+    std::string type = r.count("type") ? r["type"].as<std::string>() : "";
+    if (!type.empty() && type != "image" && type != "container")
+        throw ctr::ExitError(125, "unknown --type \"" + type + "\" (image or container)");
+    std::optional<ctr::tmpl::Template> tmpl;
+    if (r.count("format")) tmpl = ctr::tmpl::Template::parse(ctr::tmpl::unescape_format(r["format"].as<std::string>()));
+
+    auto store = ctr::store::Store::open();
+    ordered_json found = ordered_json::array();
+    std::string text;
+    int rc = 0;
+    for (auto& a : args) {
+        std::optional<ordered_json> obj;
+        std::string error;
+        if (type != "image") obj = find_container(store, a);
+        if (!obj && type != "container") {
+            try {
+                obj = ctr::store::image_inspect(store.resolve(a));
+            } catch (const ctr::Error& e) {
+                error = e.what();
+            }
+        }
+        if (!obj) {
+            bool missing = error.empty() || error.starts_with("No such image");
+            std::cerr << "Error: " << (missing ? "No such object: " + a : error) << "\n";
+            rc = 1;
+            continue;
+        }
+        if (tmpl) text += tmpl->render(nlohmann::json::parse(obj->dump())) + "\n";
+        else found.push_back(*obj);
+    }
+    if (tmpl) std::cout << text;
+    else std::cout << found.dump(4) << "\n";
+    return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return ctr::run_main("ctr-inspect", [&] { return inspect_main(argc, argv); }); }
