@@ -1,6 +1,8 @@
 // ctr-images subcommands: each parses its own options and does one thing.
 #pragma once
 
+// Repeated options keep commas: CMD ["a","b"] is one value.
+#define CXXOPTS_VECTOR_DELIMITER '\0'
 #include <cxxopts.hpp>
 #include <string>
 #include <vector>

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+// Repeated options keep commas: CMD ["a","b"] is one value.
+#define CXXOPTS_VECTOR_DELIMITER '\0'
 #include <cxxopts.hpp>
 #include <iostream>
 

@@ -1,0 +1,79 @@
+# Helpers for the image-store tests (import, images, inspect).
+
+# import_busybox [TAG]: the busybox fixture as an image; prints its id.
+import_busybox() {
+    tar -C "$BUSYBOX_ROOTFS" -c . | ctr-import -q - "${1:-busybox:latest}"
+}
+
+# The state of the store a failed command must leave alone.
+store_snapshot() {
+    { cat "$CTR_ROOT/oci/index.json"; ls "$CTR_ROOT/oci/blobs/sha256"; ls -A "$CTR_ROOT/tmp"; ls -A "$CTR_ROOT/layers"; } 2>/dev/null
+}
+
+# make_tar OUT SPEC...: a tar made by python's tarfile with hostile or special
+# entries. SPEC is file:NAME, dir:NAME, symlink:NAME:TARGET, hardlink:NAME:TARGET.
+make_tar() {
+    local out=$1
+    shift
+    python3 - "$out" "$@" <<'PY'
+import io, sys, tarfile
+out, specs = sys.argv[1], sys.argv[2:]
+with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
+    for spec in specs:
+        kind, name, *rest = spec.split(":")
+        ti = tarfile.TarInfo(name)
+        data = b""
+        if kind == "file":
+            data = b"data\n"
+            ti.size = len(data)
+        elif kind == "dir":
+            ti.type = tarfile.DIRTYPE
+            ti.mode = 0o755
+        elif kind == "symlink":
+            ti.type = tarfile.SYMTYPE
+            ti.linkname = rest[0]
+        elif kind == "hardlink":
+            ti.type = tarfile.LNKTYPE
+            ti.linkname = rest[0]
+        t.addfile(ti, io.BytesIO(data) if data else None)
+PY
+}
+
+# A private containerd (own root, state and socket in TEST_DIR); stop_containerd ends it.
+start_containerd() {
+    local d=$TEST_DIR/containerd
+    mkdir -p "$d"
+    cat >"$d/config.toml" <<TOML
+version = 2
+root = "$d/root"
+state = "$d/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$d/sock"
+[ttrpc]
+  address = "$d/sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+TOML
+    containerd --config "$d/config.toml" >"$d/log" 2>&1 &
+    CONTAINERD_PID=$!
+    CONTAINERD_SOCK=$d/sock
+    local i
+    for i in $(seq 100); do
+        [ -S "$CONTAINERD_SOCK" ] && ctr -a "$CONTAINERD_SOCK" version >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    cat "$d/log" >&2
+    return 1
+}
+
+stop_containerd() {
+    [ -n "${CONTAINERD_PID:-}" ] || return 0
+    kill "$CONTAINERD_PID" 2>/dev/null
+    local i
+    for i in $(seq 50); do kill -0 "$CONTAINERD_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$CONTAINERD_PID" 2>/dev/null || true
+    CONTAINERD_PID=
+}
