@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -144,6 +145,95 @@ std::vector<sock_filter> export_bpf(scmp_filter_ctx ctx) {
     return prog;
 }
 
+// A classic BPF prefix for libseccomp's program: on each architecture of the
+// filter, a syscall number above the highest one the profile names returns
+// ENOSYS; anything else falls through to the program, which starts by
+// loading what it needs. x32 calls (x86_64's audit arch with bit 30 set) have
+// their own highest number.
+std::vector<sock_filter> enosys_stub(const std::vector<uint32_t>& tokens, const std::vector<std::string>& names) {
+    constexpr uint32_t x32_bit = 0x40000000;
+    struct Arch {
+        uint32_t audit;
+        int64_t max = -1;
+        int64_t x32_max = -1;
+        bool x32 = false;
+    };
+    std::vector<Arch> arches;
+    auto highest = [&](uint32_t token) {
+        int64_t max = -1;
+        for (const auto& n : names) max = std::max<int64_t>(max, seccomp_syscall_resolve_name_arch(token, n.c_str()));
+        return max;
+    };
+    for (uint32_t t : tokens) {
+        if (t == SCMP_ARCH_X32) continue;
+        if (std::any_of(arches.begin(), arches.end(), [&](const Arch& a) { return a.audit == t; })) continue;
+        arches.push_back({t, highest(t)});
+    }
+    if (std::find(tokens.begin(), tokens.end(), SCMP_ARCH_X32) != tokens.end())
+        for (auto& a : arches)
+            if (a.audit == SCMP_ARCH_X86_64) a.x32 = true, a.x32_max = highest(SCMP_ARCH_X32);
+
+    // Layout: load arch; one jeq per arch to its block; jump to the program;
+    // the blocks; "return ENOSYS"; then libseccomp's program.
+    std::vector<std::vector<sock_filter>> blocks;  // each ends by jumping to enosys or the program
+    // Jump targets, patched into relative offsets below (real offsets here are tiny).
+    constexpr uint8_t to_enosys = 0xff, to_program = 0xfe;
+    for (const Arch& a : arches) {
+        std::vector<sock_filter> b;
+        if (a.max < 0 && (!a.x32 || a.x32_max < 0)) {
+            b.push_back(BPF_JUMP(BPF_JMP | BPF_JA, to_program, 0, 0));
+            blocks.push_back(b);
+            continue;
+        }
+        b.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+        if (a.audit == SCMP_ARCH_X86_64) {
+            // x32 numbers: their own limit, or left to the program.
+            b.push_back(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, x32_bit, 1, 0));
+        }
+        if (a.max >= 0) b.push_back(BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, uint32_t(a.max), to_enosys, to_program));
+        else b.push_back(BPF_JUMP(BPF_JMP | BPF_JA, to_program, 0, 0));
+        if (a.audit == SCMP_ARCH_X86_64) {
+            if (a.x32 && a.x32_max >= 0)
+                b.push_back(BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, uint32_t(a.x32_max), to_enosys, to_program));
+            else
+                b.push_back(BPF_JUMP(BPF_JMP | BPF_JA, to_program, 0, 0));
+        }
+        blocks.push_back(b);
+    }
+
+    std::vector<sock_filter> out;
+    out.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
+    size_t header = 1 + arches.size() + 1;  // ld, the jeqs, the jump to the program
+    size_t total = header;
+    std::vector<size_t> block_at;
+    for (const auto& b : blocks) block_at.push_back(total), total += b.size();
+    size_t enosys_at = total;
+    size_t program_at = total + 1;
+    for (size_t i = 0; i < arches.size(); ++i) {
+        size_t here = out.size();
+        out.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arches[i].audit, uint8_t(block_at[i] - here - 1), 0));
+    }
+    out.push_back(BPF_JUMP(BPF_JMP | BPF_JA, uint32_t(program_at - out.size() - 1), 0, 0));
+    for (const auto& b : blocks)
+        for (sock_filter f : b) {
+            size_t here = out.size();
+            auto target = [&](uint32_t off) -> size_t {
+                if (off == to_enosys) return enosys_at - here - 1;
+                if (off == to_program) return program_at - here - 1;
+                return off;
+            };
+            if (BPF_OP(f.code) == BPF_JA && BPF_CLASS(f.code) == BPF_JMP) {
+                f.k = uint32_t(target(f.k));
+            } else if (BPF_CLASS(f.code) == BPF_JMP) {
+                f.jt = uint8_t(target(f.jt));
+                f.jf = uint8_t(target(f.jf));
+            }
+            out.push_back(f);
+        }
+    out.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)));
+    return out;
+}
+
 }  // namespace
 
 SeccompFilter::SeccompFilter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -173,6 +263,8 @@ SeccompFilter SeccompFilter::compile(const json& seccomp) {
     // A binary tree of syscall numbers: large profiles cost O(log n) per call.
     seccomp_attr_set(c.ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
+    std::vector<uint32_t> arch_tokens = {seccomp_arch_native()};
+    std::vector<std::string> all_names;
     const json& arches = array_field(seccomp, "architectures", where);
     for (size_t i = 0; i < arches.size(); ++i) {
         std::string field = where + ".architectures[" + std::to_string(i) + "]";
@@ -181,6 +273,7 @@ SeccompFilter SeccompFilter::compile(const json& seccomp) {
         if (it == arch_names().end()) throw Error(field + ": unknown architecture " + arches[i].get<std::string>());
         int r = seccomp_arch_add(c.ctx, it->second);
         if (r < 0 && r != -EEXIST) throw Error(field + ": libseccomp can't add " + it->first + ": " + std::strerror(-r));
+        arch_tokens.push_back(it->second);
     }
 
     const json& flags = array_field(seccomp, "flags", where);
@@ -210,6 +303,7 @@ SeccompFilter SeccompFilter::compile(const json& seccomp) {
             names.push_back(n.get<std::string>());
         }
         if (std::string one = str_field(call, "name", field, false); !one.empty()) names.push_back(one);
+        all_names.insert(all_names.end(), names.begin(), names.end());
 
         std::vector<scmp_arg_cmp> conds;
         int per_index[6] = {};
@@ -268,6 +362,14 @@ SeccompFilter SeccompFilter::compile(const json& seccomp) {
         impl->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
     }
     impl->program = export_bpf(c.ctx);
+    // Syscalls newer than any the profile names fail with ENOSYS rather than
+    // the default action, so libc falls back to older calls (runc does this).
+    bool lenient_default = *default_action == SCMP_ACT_ALLOW || *default_action == SCMP_ACT_LOG ||
+                           *default_action == SCMP_ACT_ERRNO(ENOSYS);
+    if (!lenient_default) {
+        std::vector<sock_filter> stub = enosys_stub(arch_tokens, all_names);
+        impl->program.insert(impl->program.begin(), stub.begin(), stub.end());
+    }
     return SeccompFilter(std::move(impl));
 }
 

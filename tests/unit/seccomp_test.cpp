@@ -129,6 +129,20 @@ TEST_CASE("defaultErrnoRet applies to everything not allowed") {
     CHECK(run_filtered(profile, [] { return ::syscall(SYS_getpid) > 0 ? 0 : 1; }) == 0);
 }
 
+TEST_CASE("syscalls newer than the profile knows get ENOSYS, older unlisted ones the default") {
+    json profile = {{"defaultAction", "SCMP_ACT_ERRNO"},
+                    {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
+                    {"syscalls", {{{"names", {"exit", "exit_group", "rt_sigreturn", "write", "getpid"}},
+                                   {"action", "SCMP_ACT_ALLOW"}}}}};
+    auto errno_of = [](long nr) { return [nr] { return ::syscall(nr) < 0 ? errno : 0; }; };
+    CHECK(run_filtered(profile, errno_of(SYS_getppid)) == EPERM);  // below exit_group: the default
+    CHECK(run_filtered(profile, errno_of(1000)) == ENOSYS);         // above every listed call
+    CHECK(run_filtered(profile, errno_of(SYS_getpid)) == 0);
+    profile["defaultAction"] = "SCMP_ACT_KILL_PROCESS";
+    CHECK(run_filtered(profile, errno_of(1000)) == ENOSYS);
+    CHECK(run_filtered(profile, errno_of(SYS_getppid)) == -SIGSYS);
+}
+
 TEST_CASE("kill, kill_process, trap, trace and log") {
     auto mkdir_rule = [](const char* action) {
         return allow_all_but({{"names", {"mkdir", "mkdirat"}}, {"action", action}});
