@@ -142,7 +142,9 @@ own_v1() { sed -n "s/^[0-9]*:\([^:]*,\)*$1\(,[^:]*\)*:\(.*\)/\3/p" /proc/self/cg
     runc --root "$RUN_ROOT" events --stats "$name" >"$TEST_DIR/runc.json"
 
     config '{"pids":{"limit":50},"memory":{"limit":104857600}}' "/$TEST_ID"
-    "$PROBE" cgroup run --detach "$TEST_DIR/config.json" c1 "$TEST_DIR/state" -- sleep 100 >/dev/null
+    pid=$("$PROBE" cgroup run --detach "$TEST_DIR/config.json" c1 "$TEST_DIR/state" -- sleep 100)
+    # Until sleep runs, the cgroup has used no memory and the zero fields are left out.
+    for _ in $(seq 100); do [ "$(cat /proc/$pid/comm)" = sleep ] && break; sleep 0.01; done
     "$PROBE" cgroup stats "$TEST_DIR/state" >"$TEST_DIR/ours.json"
     runc --root "$RUN_ROOT" delete -f "$name"
 
