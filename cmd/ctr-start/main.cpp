@@ -28,6 +28,7 @@ int start_main(int argc, char** argv) {
         ("sig-proxy", "Forward signals to the container when attached without a tty (default true)",
          cxxopts::value<bool>()->default_value("true"))
         ("runtime", "OCI runtime binary to use from now on (replaces the container's)", cxxopts::value<std::string>(), "PATH")
+        ("no-start", "Only attach to a running container (what ctr-attach uses); never start one")
         ("monitor", "", cxxopts::value<std::string>())
         ("ready-fd", "", cxxopts::value<int>())
         ("attach-fd", "", cxxopts::value<int>())
@@ -80,6 +81,7 @@ int start_main(int argc, char** argv) {
     if (r.count("detach-keys")) o.detach_keys = r["detach-keys"].as<std::string>();
     o.sig_proxy = r["sig-proxy"].as<bool>();
     if (r.count("runtime")) o.runtime = r["runtime"].as<std::string>();
+    o.no_start = r.count("no-start") > 0;
     if ((o.attach || o.stdin) && names.size() > 1)
         throw ExitError(125, "you cannot start and attach multiple containers at once");
 

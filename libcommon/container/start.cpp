@@ -28,6 +28,9 @@ UniqueFd launch_monitor(const std::string& dir, int attach_fd, bool adopt) {
     if (::pipe2(ready, O_CLOEXEC) < 0) throw_errno("pipe");
     UniqueFd ready_r(ready[0]), ready_w(ready[1]);
     std::string log = dir + "/monitor.log";
+    char exe[4096];
+    ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+    std::string self = n > 0 ? std::string(exe, static_cast<size_t>(n)) : "/proc/self/exe";
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("fork");
     if (pid == 0) {
@@ -52,7 +55,7 @@ UniqueFd launch_monitor(const std::string& dir, int attach_fd, bool adopt) {
         std::vector<char*> argv;
         for (auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
         argv.push_back(nullptr);
-        ::execv("/proc/self/exe", argv.data());
+        ::execv(self.c_str(), argv.data());
         _exit(127);
     }
     int status;
@@ -112,6 +115,8 @@ int start_container(const std::string& dir, const StartOptions& o) {
         return finish_attach(attach_session(sock.get(), attach_options(rec, o)));
     }
 
+    if (o.no_start)
+        throw ExitError(1, "You cannot attach to a stopped container, start it first");
     if (!o.runtime.empty())
         rec = update_record(p, [&](json& r) { r["HostConfig"]["Runtime"] = o.runtime; });
 

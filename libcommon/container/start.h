@@ -15,6 +15,7 @@ struct StartOptions {
     std::string detach_keys = "ctrl-p,ctrl-q";
     bool sig_proxy = true;
     std::string runtime;  // replaces HostConfig.Runtime when not empty
+    bool no_start = false;  // only attach to a running container; never start one
 };
 
 // Starts the container in `dir` (or attaches, see above). Returns the exit

@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# The docker-style lifecycle over the scripts: stop, kill, rm, exec, restart,
+# attach, the restart policy, --rm, volumes, and a real terminal.
+
+load helpers
+load container-helpers
+
+setup_file() { container_setup_file; }
+setup() { container_setup; }
+teardown() { ctr_teardown; }
+
+@test "ctr-stop: the stop signal, then KILL after the timeout" {
+    polite=$(ctr-create busybox sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' | ctr-start -d)
+    stubborn=$(ctr-create --name "$(test_name stubborn)" busybox sleep 1000 | ctr-start -d)
+    wait_until 10 status_is "$polite" running
+    wait_until 10 status_is "$stubborn" running
+    run ctr-stop "$polite"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$polite" ]
+    [ "$(record "$polite" .State.ExitCode)" = 0 ]
+    start=$(date +%s)
+    run ctr-stop -t 1 "$(test_name stubborn)"
+    [ "$status" -eq 0 ]
+    [ $(($(date +%s) - start)) -lt 8 ]
+    [ "$(record "$stubborn" .State.ExitCode)" = 137 ]
+    [ "$(record "$stubborn" .State.Status)" = exited ]
+}
+
+@test "ctr-exec: runs in the container; kill 1 inside ends it with the right code" {
+    id=$(ctr-create busybox sh -c 'trap "exit 143" TERM; while :; do sleep 0.1; done' | ctr-start -d)
+    wait_until 10 status_is "$id" running
+    run ctr-exec "$id" hostname
+    [ "$status" -eq 0 ]
+    [ "$output" = "${id:0:12}" ]
+    run ctr-exec -e FOO=bar -w /tmp "$id" sh -c 'echo $FOO $(pwd); exit 4'
+    [ "$status" -eq 4 ]
+    [ "$output" = "bar /tmp" ]
+    run ctr-exec -u ghostuser "$id" id
+    [ "$status" -ne 0 ]
+    ctr-exec "$id" kill 1
+    wait_until 10 status_is "$id" exited
+    [ "$(record "$id" .State.ExitCode)" = 143 ]
+    run ctr-exec "$id" true
+    [ "$status" -ne 0 ]
+    [[ $output == *"is not running"* ]]
+}
+
+@test "--restart always brings it back after kill 1; ctr-stop ends it for good" {
+    id=$(ctr-create --restart always busybox sh -c 'trap "exit 1" TERM; while :; do sleep 0.1; done' | ctr-start -d)
+    wait_until 10 status_is "$id" running
+    pid=$(record "$id" .State.Pid)
+    ctr-exec "$id" kill 1
+    wait_until 10 sh -c "[ \"\$(jq -r .RestartCount $CTR_ROOT/containers/$id/container.json)\" = 1 ]"
+    wait_until 10 status_is "$id" running
+    [ "$(record "$id" .State.Pid)" != "$pid" ]
+    ctr-stop -t 1 "$id"
+    wait_until 10 status_is "$id" exited
+    sleep 0.5
+    [ "$(record "$id" .State.Status)" = exited ]
+    [ "$(record "$id" .RestartCount)" = 1 ]
+}
+
+@test "--restart on-failure:2 gives up after two restarts" {
+    id=$(ctr-create --restart on-failure:2 busybox sh -c 'exit 5' | ctr-start -d)
+    wait_until 15 sh -c "[ \"\$(jq -r '.State.Status + \" \" + (.RestartCount|tostring)' $CTR_ROOT/containers/$id/container.json)\" = 'exited 2' ]"
+    [ "$(record "$id" .State.ExitCode)" = 5 ]
+}
+
+@test "--rm leaves nothing: no directory, mount, process or cgroup" {
+    id=$(ctr-create --rm busybox echo bye)
+    run ctr-start -a "$id"
+    [ "$status" -eq 0 ]
+    [ "$output" = bye ]
+    [ ! -e "$CTR_ROOT/containers/$id" ]
+    [ "$(mounts_under "$TEST_DIR")" -eq 0 ]
+    [ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "$id" 2>/dev/null)" ]
+    ! pgrep -f "$id"
+    # and stopped by ctr-stop, as in the tutorial
+    id=$(ctr-create --rm busybox sleep 1000 | ctr-start -d)
+    wait_until 10 status_is "$id" running
+    ctr-stop -t 1 "$id"
+    wait_until 10 sh -c "[ ! -e $CTR_ROOT/containers/$id ]"
+    [ "$(mounts_under "$TEST_DIR")" -eq 0 ]
+}
+
+@test "ctr-kill and ctr-rm: refuse a running container without -f" {
+    id=$(ctr-create --name "$(test_name victim)" busybox sleep 1000 | ctr-start -d)
+    wait_until 10 status_is "$id" running
+    run ctr-rm "$(test_name victim)"
+    [ "$status" -ne 0 ]
+    [[ $output == *"cannot remove a running container"* ]]
+    run ctr-kill -s TERM "$id"
+    [ "$status" -eq 0 ]
+    sleep 0.2
+    [ "$(record "$id" .State.Status)" = running ]   # sleep as PID 1 ignores TERM
+    run ctr-rm -f "$id"
+    [ "$status" -eq 0 ]
+    [ ! -e "$CTR_ROOT/containers/$id" ]
+    [ "$(mounts_under "$TEST_DIR")" -eq 0 ]
+    run ctr-kill "$id"
+    [ "$status" -ne 0 ]
+}
+
+@test "-v shares files both ways; -v NAME keeps a named volume; ctr-rm -v drops anonymous ones" {
+    mkdir -p "$TEST_DIR/code"
+    echo from-host >"$TEST_DIR/code/in"
+    id=$(ctr-create -v "$TEST_DIR/code:/mycode" -v cache:/cache -v /anon busybox \
+        sh -c 'cat /mycode/in; echo from-container >/mycode/out; echo kept >/cache/k; echo x >/anon/x')
+    run ctr-start -a "$id"
+    [ "$status" -eq 0 ]
+    [ "$output" = from-host ]
+    [ "$(cat "$TEST_DIR/code/out")" = from-container ]
+    [ "$(cat "$CTR_ROOT/volumes/cache/_data/k")" = kept ]
+    anon=$(record "$id" '.AnonymousVolumes[0]')
+    [ -f "$CTR_ROOT/volumes/$anon/_data/x" ]
+    ctr-rm -v "$id"
+    [ ! -e "$CTR_ROOT/volumes/$anon" ]
+    [ -e "$CTR_ROOT/volumes/cache/_data/k" ]
+}
+
+@test "ctr-restart: a new process, same container" {
+    id=$(ctr-create busybox sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' | ctr-start -d)
+    wait_until 10 status_is "$id" running
+    pid=$(record "$id" .State.Pid)
+    run ctr-restart -t 2 "$id"
+    [ "$status" -eq 0 ]
+    wait_until 10 status_is "$id" running
+    [ "$(record "$id" .State.Pid)" != "$pid" ]
+    ctr-stop "$id"
+}
+
+@test "-it through a real terminal: typing, resize, Ctrl-P Ctrl-Q detach, attach again, exit" {
+    s=$(test_name tmux)
+    sock=$TEST_DIR/tmux.sock
+    id=$(ctr-create -it --name "$s" busybox sh)
+    tmux -S "$sock" new-session -d -s "$s" -x 100 -y 30 "ctr-start -ai $id; echo EXITED=\$? >$TEST_DIR/rc; sleep 600"
+    wait_until 10 status_is "$id" running
+    tmux -S "$sock" send-keys -t "$s" 'echo typed-$((6*7))' Enter
+    wait_until 10 sh -c "tmux -S $sock capture-pane -p -t $s | grep -q typed-42"
+    tmux -S "$sock" send-keys -t "$s" 'stty size' Enter
+    wait_until 10 sh -c "tmux -S $sock capture-pane -p -t $s | grep -q '^30 100'"
+    tmux -S "$sock" resize-window -t "$s" -x 120 -y 40
+    tmux -S "$sock" send-keys -t "$s" 'clear; stty size' Enter
+    wait_until 10 sh -c "tmux -S $sock capture-pane -p -t $s | grep -q '^40 120'"
+    # Ctrl-C goes to the container's shell, not to ctr-start
+    tmux -S "$sock" send-keys -t "$s" 'sleep 100' Enter
+    wait_until 10 sh -c "ctr-exec $id ps | grep -q 'sleep 100'"
+    tmux -S "$sock" send-keys -t "$s" C-c
+    tmux -S "$sock" send-keys -t "$s" 'echo after-ctrl-c' Enter
+    wait_until 10 sh -c "tmux -S $sock capture-pane -p -t $s | grep -q '^after-ctrl-c'"
+    # detach: the container keeps running
+    tmux -S "$sock" send-keys -t "$s" C-p C-q
+    wait_until 10 test -f "$TEST_DIR/rc"
+    [ "$(cat "$TEST_DIR/rc")" = EXITED=0 ]
+    [ "$(record "$id" .State.Status)" = running ]
+    # attach again, leave with exit 3
+    rm -f "$TEST_DIR/rc"
+    tmux -S "$sock" respawn-pane -k -t "$s" "ctr-attach $s; echo EXITED=\$? >$TEST_DIR/rc; sleep 600"
+    sleep 0.3
+    tmux -S "$sock" send-keys -t "$s" 'echo again-$((5+5))' Enter
+    wait_until 10 sh -c "tmux -S $sock capture-pane -p -t $s | grep -q again-10"
+    tmux -S "$sock" send-keys -t "$s" 'exit 3' Enter
+    wait_until 10 test -f "$TEST_DIR/rc"
+    [ "$(cat "$TEST_DIR/rc")" = EXITED=3 ]
+    wait_until 10 status_is "$id" exited
+    [ "$(record "$id" .State.ExitCode)" = 3 ]
+    tmux -S "$sock" kill-server
+    grep -q typed-42 "$CTR_ROOT/containers/$id/log.json"
+}
+
+@test "ctr-attach refuses a stopped container" {
+    id=$(ctr-create busybox true)
+    run ctr-attach "$id"
+    [ "$status" -ne 0 ]
+    [[ $output == *"cannot attach to a stopped container"* ]]
+}
