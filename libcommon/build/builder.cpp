@@ -38,6 +38,11 @@ namespace {
 using json = nlohmann::json;
 using dockerfile::Instruction;
 
+// A step's upper directory must hold whole files and directories: no
+// redirects (a renamed lower directory) and no metadata-only copies, whatever
+// the kernel's defaults, since it becomes the layer.
+const char* const kOverlayOptions = "redirect_dir=off,metacopy=off";
+
 std::string rfc3339(int64_t secs, long nsec) {
     std::time_t t = static_cast<std::time_t>(secs);
     std::tm tm{};
@@ -306,7 +311,7 @@ int Builder::rootfs_of(const ImageState& img, const std::string& what) {
     auto m = std::make_unique<MountedImage>();
     std::string dir = tmp_->path() + "/from-" + key.substr(0, 12);
     m->mount = std::make_unique<bundle::OverlayMount>(
-        bundle::OverlayLayout{lowerdirs(img), dir + "/upper", dir + "/work", dir + "/rootfs"});
+        bundle::OverlayLayout{lowerdirs(img), dir + "/upper", dir + "/work", dir + "/rootfs", kOverlayOptions});
     m->fd.reset(::open((dir + "/rootfs").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!m->fd) throw_errno("open the root filesystem of " + what);
     int fd = m->fd.get();
@@ -439,7 +444,7 @@ void Builder::run_step(Stage& st, const Instruction& ins) {
     lowers.insert(lowers.begin(), dir + "/init");
     int code;
     {
-        bundle::OverlayMount mount({lowers, dir + "/upper", dir + "/work", dir + "/rootfs"});
+        bundle::OverlayMount mount({lowers, dir + "/upper", dir + "/work", dir + "/rootfs", kOverlayOptions});
         const json& image_cfg = st.image.config.contains("config") ? st.image.config["config"] : json(nullptr);
         std::string workdir = image_cfg.is_object() && image_cfg.value("WorkingDir", "") != ""
                                   ? image_cfg["WorkingDir"].get<std::string>()
@@ -583,7 +588,8 @@ void Builder::copy_step(Stage& st, const Instruction& ins, bool add) {
     std::string dir = tmp_->path() + "/copy-" + std::to_string(step_);
     std::optional<store::Layer> layer;
     {
-        bundle::OverlayMount mount({lowerdirs(st.image), dir + "/upper", dir + "/work", dir + "/rootfs"});
+        bundle::OverlayMount mount(
+            {lowerdirs(st.image), dir + "/upper", dir + "/work", dir + "/rootfs", kOverlayOptions});
         UniqueFd root(::open((dir + "/rootfs").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!root) throw_errno("open " + dir + "/rootfs");
         try {

@@ -73,7 +73,10 @@ std::string overlay_options(const OverlayLayout& l, const std::string& base) {
         if (d.find_first_of(":,") != std::string::npos) throw Error("overlay lowerdir " + d + ": contains ':' or ','");
         lower += (lower.empty() ? "" : ":") + relative_to(d, base);
     }
-    return "lowerdir=" + lower + ",upperdir=" + relative_to(l.upper, base) + ",workdir=" + relative_to(l.work, base);
+    std::string opts =
+        "lowerdir=" + lower + ",upperdir=" + relative_to(l.upper, base) + ",workdir=" + relative_to(l.work, base);
+    if (!l.extra_options.empty()) opts += "," + l.extra_options;
+    return opts;
 }
 
 OverlayMount::OverlayMount(const OverlayLayout& l) {

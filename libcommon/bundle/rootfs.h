@@ -26,6 +26,10 @@ struct OverlayLayout {
     std::string upper;
     std::string work;
     std::string target;
+    // More mount options, appended as given ("redirect_dir=off,metacopy=off":
+    // what a build needs so that the upper directory holds whole files and
+    // directories, whatever the kernel's defaults).
+    std::string extra_options;
 };
 
 // The image's layers unpacked into the store (Store::unpack_layer, once per

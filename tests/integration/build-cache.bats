@@ -68,14 +68,14 @@ EOF
 @test "whiteouts: a file deleted by a later RUN is gone; a re-created directory is opaque" {
     cat >"$CTX/Dockerfile" <<'EOF'
 FROM busybox:test
-RUN mkdir -p /data/sub && echo keep > /data/keep && echo old > /data/sub/old && echo doomed > /doomed
-RUN rm /doomed && rm -rf /data && mkdir -p /data && echo new > /data/new
+RUN mkdir -p /data/sub /moved/inner && echo keep > /data/keep && echo old > /data/sub/old && echo doomed > /doomed && echo m > /moved/inner/f
+RUN rm /doomed && rm -rf /data && mkdir -p /data && echo new > /data/new && mv /moved /renamed
 EOF
     run ctr_build -t wh "$CTX"
     [ "$status" -eq 0 ]
-    run run_image wh:latest sh -c 'ls -A /data; test -e /doomed || echo doomed-gone'
+    run run_image wh:latest sh -c 'ls -A /data; test -e /doomed || echo doomed-gone; cat /renamed/inner/f; test -e /moved || echo moved-gone'
     [ "$status" -eq 0 ]
-    [ "$output" = "$(printf 'new\ndoomed-gone')" ]
+    [ "$output" = "$(printf 'new\ndoomed-gone\nm\nmoved-gone')" ]
     # The last layer holds the spec's whiteout files.
     digest=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "wh:latest") | .digest' "$CTR_ROOT/oci/index.json")
     layer=$(jq -r '.layers[-1].digest' "$CTR_ROOT/oci/blobs/sha256/${digest#sha256:}")
@@ -83,6 +83,9 @@ EOF
     [[ "$names" == *".wh.doomed"* ]]
     [[ "$names" == *"data/.wh..wh..opq"* ]]
     [[ "$names" == *"data/new"* ]]
+    # A renamed directory is whole in the layer (no overlay redirect).
+    [[ "$names" == *"renamed/inner/f"* ]]
+    [[ "$names" == *".wh.moved"* ]]
     # Other tools read it the same way.
     run umoci unpack --image "$CTR_ROOT/oci:wh:latest" "$TEST_DIR/umoci"
     [ "$status" -eq 0 ]
