@@ -17,6 +17,7 @@
 #include "libcommon/archive/gzip.h"
 #include "libcommon/archive/pack.h"
 #include "libcommon/build/copy.h"
+#include "libcommon/build/fetch.h"
 #include "libcommon/build/rootfs.h"
 #include "libcommon/build/run.h"
 #include "libcommon/bundle/rootfs.h"
@@ -164,10 +165,23 @@ std::string Builder::created() const {
     return rfc3339(ns / 1000000000, static_cast<long>(ns % 1000000000));
 }
 
+// BuildKit's automatic platform ARGs (TARGETPLATFORM, BUILDARCH, ...): this machine's.
+std::optional<std::string> platform_arg(const std::string& k) {
+    auto p = oci::Platform::host();
+    std::string kind = k.starts_with("TARGET") ? "TARGET" : k.starts_with("BUILD") ? "BUILD" : "";
+    if (kind.empty()) return std::nullopt;
+    std::string what = k.substr(kind.size());
+    if (what == "PLATFORM") return p.str();
+    if (what == "OS") return p.os;
+    if (what == "ARCH") return p.architecture;
+    if (what == "VARIANT") return p.variant;
+    return std::nullopt;
+}
+
 dockerfile::Lookup Builder::meta_vars() const {
     return [this](const std::string& k) -> std::optional<std::string> {
         auto it = meta_args_.find(k);
-        if (it == meta_args_.end()) return std::nullopt;
+        if (it == meta_args_.end()) return platform_arg(k);
         return it->second;
     };
 }
@@ -375,6 +389,13 @@ void Builder::config_step(Stage& st, const std::string& created_by, const std::f
 
 void Builder::from(Stage& st, const Instruction& ins) {
     auto f = dockerfile::parse_from(ins, meta_vars(), df_.escape);
+    if (!f.platform.empty()) {
+        auto want = oci::Platform::parse(f.platform);
+        auto host = oci::Platform::host();
+        if (want.os != host.os || want.architecture != host.architecture)
+            fail(ins, "FROM --platform=" + f.platform + ": only this machine's platform (" + host.str() +
+                          ") can be built");
+    }
     for (auto& [k, v] : meta_args_)
         if (ins.args.find(k) != std::string::npos) used_args_.insert(k);
     // An earlier stage by name (or number) is that stage's image.
@@ -542,6 +563,7 @@ void Builder::copy_step(Stage& st, const Instruction& ins, bool add) {
     // What exactly is copied, for the cache.
     std::vector<std::string> rels;
     std::vector<const dockerfile::Heredoc*> inline_files;
+    std::vector<std::string> urls;
     oci::Sha256 h;
     for (auto& s : args.sources) {
         if (s.starts_with("<<")) {
@@ -549,12 +571,37 @@ void Builder::copy_step(Stage& st, const Instruction& ins, bool add) {
                 if ("<<" + hd.name == s) inline_files.push_back(&hd);
             continue;
         }
-        if (s.find("://") != std::string::npos) fail(ins, ins.keyword + " from a URL is not supported: " + s);
+        if (s.find("://") != std::string::npos) {
+            if (!add) fail(ins, "COPY cannot take a URL (" + s + "): use ADD");
+            urls.push_back(s);
+            continue;
+        }
         try {
             for (auto& r : resolve_sources(src, s)) rels.push_back(r);
         } catch (const Error& e) {
             fail(ins, ins.keyword + " failed: " + e.what());
         }
+    }
+    // Remote files are fetched every time (as docker does): their bytes decide the cache.
+    SourceRoot downloads;
+    UniqueFd downloads_fd;
+    std::vector<std::string> fetched;
+    if (!urls.empty()) {
+        std::string dl = tmp_->path() + "/download-" + std::to_string(step_);
+        store::make_dirs(dl, 0700);
+        for (auto& u : urls) {
+            try {
+                fetched.push_back(fetch_url(u, dl).name);
+            } catch (const Error& e) {
+                fail(ins, e.what());
+            }
+            h.update("url:" + u + "\n");
+        }
+        downloads_fd.reset(::open(dl.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!downloads_fd) throw_errno("open " + dl);
+        downloads.fd = downloads_fd.get();
+        downloads.what = "downloads";
+        h.update(hash_sources(downloads, fetched).str());
     }
     std::vector<std::string> contents;
     for (auto* hd : inline_files) {
@@ -562,7 +609,8 @@ void Builder::copy_step(Stage& st, const Instruction& ins, bool add) {
         contents.push_back(body);
         h.update(hd->name + "\n" + body + "\n");
     }
-    std::string kind = rels.size() + inline_files.size() > 1 ? "multi"
+    size_t nsources = rels.size() + inline_files.size() + fetched.size();
+    std::string kind = nsources > 1 ? "multi"
                        : inline_files.size() == 1          ? "heredoc"
                        : "file";
     if (!rels.empty()) {
@@ -575,7 +623,7 @@ void Builder::copy_step(Stage& st, const Instruction& ins, bool add) {
     std::string dest = args.dest;
     std::string workdir = st.image.config["config"].is_object() ? st.image.config["config"].value("WorkingDir", "") : "";
     if (!dest.starts_with("/")) dest = (workdir.empty() ? std::string("/") : workdir + "/") + dest;
-    bool dest_dir = args.dest.ends_with("/") || args.dest == "." || rels.size() + inline_files.size() > 1;
+    bool dest_dir = args.dest.ends_with("/") || args.dest == "." || nsources > 1;
     if (dest_dir && !dest.ends_with("/")) dest += "/";
     std::string flags;
     if (!chown.empty()) flags += "--chown=" + chown + " ";
@@ -595,6 +643,11 @@ void Builder::copy_step(Stage& st, const Instruction& ins, bool add) {
         try {
             if (!chown.empty()) opts.owner = resolve_chown(root.get(), chown);
             if (!rels.empty()) copy_sources(src, rels, root.get(), dest, opts);
+            if (!fetched.empty()) {
+                CopyOptions remote = opts;
+                remote.extract_archives = false;  // docker never unpacks what it downloads
+                copy_sources(downloads, fetched, root.get(), dest, remote);
+            }
             for (size_t i = 0; i < inline_files.size(); i++)
                 write_inline_file(root.get(), inline_files[i]->name, contents[i], dest, dest_dir, opts);
         } catch (const Error& e) {
@@ -621,8 +674,10 @@ void Builder::dispatch(Stage& st, const Instruction& ins) {
             for (auto& [name, def] : dockerfile::parse_args(ins, vars, esc)) {
                 std::optional<std::string> v = def;
                 if (auto b = o_.build_args.find(name); b != o_.build_args.end()) v = b->second;
-                else if (!def)
+                else if (!def) {
                     if (auto m = meta_args_.find(name); m != meta_args_.end()) v = m->second;
+                    else v = platform_arg(name);
+                }
                 st.args[name] = v;
                 names.push_back(name + (def ? "=" + *def : ""));
                 used_args_.insert(name);

@@ -354,3 +354,52 @@ EOF
     [ "$status" -ne 0 ]
     [[ "$output" == *"Dockerfile:1: image not in store: nosuchimage:1"* ]]
 }
+
+@test "FROM --platform: the automatic platform ARGs, and only this machine's platform" {
+    printf 'FROM --platform=$BUILDPLATFORM busybox:test\nARG TARGETARCH\nRUN echo "arch=$TARGETARCH" > /arch\n' >"$CTX/Dockerfile"
+    run ctr_build -t plat "$CTX"
+    [ "$status" -eq 0 ]
+    run run_image plat:latest cat /arch
+    [ "$output" = "arch=$(skopeo inspect --config --raw "oci:$CTR_ROOT/oci:plat:latest" | jq -r .architecture)" ]
+    printf 'FROM --platform=linux/s390x busybox:test\n' >"$CTX/Dockerfile"
+    run ctr_build "$CTX"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"Dockerfile:1: FROM --platform=linux/s390x: only this machine's platform"* ]]
+}
+
+@test "ADD from a URL: fetched every build, named from the URL, mode 0600, not unpacked; COPY refuses URLs" {
+    mkdir -p "$TEST_DIR/www"
+    echo served >"$TEST_DIR/www/file.txt"
+    tar -C "$TEST_DIR/www" -czf "$TEST_DIR/www/pkg.tar.gz" file.txt
+    python3 - "$TEST_DIR/www" "$TEST_DIR/port" "$TEST_ID" <<'PY' &
+import functools, http.server, os, sys
+http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+open(sys.argv[2] + ".tmp", "w").write(str(srv.server_address[1]))
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+srv.serve_forever()
+PY
+    for i in $(seq 50); do [ -s "$TEST_DIR/port" ] && break; sleep 0.1; done
+    port=$(cat "$TEST_DIR/port")
+    printf 'FROM busybox:test\nADD http://127.0.0.1:%s/file.txt /dl/\nADD http://127.0.0.1:%s/pkg.tar.gz /dl/\nADD http://127.0.0.1:%s/file.txt /renamed.txt\n' \
+        "$port" "$port" "$port" >"$CTX/Dockerfile"
+    run ctr_build -t fetched "$CTX"
+    [ "$status" -eq 0 ]
+    run run_image fetched:latest sh -c 'cat /dl/file.txt /renamed.txt; stat -c %a /dl/file.txt; ls /dl'
+    [ "${lines[0]}" = served ]
+    [ "${lines[1]}" = served ]
+    [ "${lines[2]}" = 600 ]
+    [[ "$output" == *"pkg.tar.gz"* ]]
+    run ctr_build "$CTX"
+    [ "$(grep -c -- ' ---> Using cache' <<<"$output")" -eq 3 ]
+    echo changed >"$TEST_DIR/www/file.txt"
+    run ctr_build "$CTX"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"Using cache"* ]]
+    kill %1
+    printf 'FROM busybox:test\nCOPY http://127.0.0.1:1/x /x\n' >"$CTX/Dockerfile"
+    run ctr_build "$CTX"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"Dockerfile:2: COPY cannot take a URL"* ]]
+}
