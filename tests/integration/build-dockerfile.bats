@@ -49,6 +49,12 @@ EOF
     # An intermediate step runs too: after RUN mkdir, /scripts exists but is empty.
     step2=$(sed -n '/Step 2\/4/,/Step 3\/4/s/^ ---> \([0-9a-f]\{12\}\)$/\1/p' <<<"$cached" | tail -1)
     [ -n "$step2" ]
+    # ctr-images -a lists the steps' images; plain ctr-images does not.
+    run ctr-images -a
+    [[ "$output" == *"$step2"* ]]
+    run ctr-images
+    [[ "$output" != *"$step2"* ]]
+    [[ "$output" == *"demo "*"4 "*"$id"* ]]
     # ... and the store has it: an index.json entry whose config digest starts with that id.
     python3 - "$CTR_ROOT/oci" "$step2" <<'PY'
 import json, sys
@@ -402,4 +408,14 @@ PY
     run ctr_build "$CTX"
     [ "$status" -eq 1 ]
     [[ "$output" == *"Dockerfile:2: COPY cannot take a URL"* ]]
+}
+
+@test "FROM scratch: ADD a root filesystem tar makes a base image" {
+    ln "$BUSYBOX_TAR" "$CTX/rootfs.tar" 2>/dev/null || cp "$BUSYBOX_TAR" "$CTX/rootfs.tar"
+    printf 'FROM scratch\nADD rootfs.tar /\nCMD ["sh", "-c", "echo from scratch"]\n' >"$CTX/Dockerfile"
+    run ctr_build -t fromscratch "$CTX"
+    [ "$status" -eq 0 ]
+    [ "$(image_config fromscratch:latest | jq '.rootfs.diff_ids | length')" -eq 1 ]
+    run run_image fromscratch:latest
+    [ "$output" = "from scratch" ]
 }

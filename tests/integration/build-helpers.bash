@@ -1,6 +1,6 @@
 # Helpers for the ctr-build stories (load after helpers).
 #
-# The base image of every build is busybox from the fixture, made once per
+# The base image of every build is busybox from the fixture, imported once per
 # file (setup_file: build_base_store) and copied into each test's store with
 # hard links (blobs and unpacked layers never change in place).
 
@@ -9,13 +9,9 @@ build_runtime_args() {
     if [ -n "${CTR_TEST_RUNTIME:-}" ]; then echo "--runtime $CTR_TEST_RUNTIME"; fi
 }
 
-# Makes $BATS_FILE_TMPDIR/base-store with busybox:test in it.
+# Makes $BATS_FILE_TMPDIR/base-store with busybox:test in it (ctr-import of the fixture tar).
 build_base_store() {
-    local ctx=$BATS_FILE_TMPDIR/base-ctx
-    mkdir -p "$ctx"
-    ln -f "$BUSYBOX_TAR" "$ctx/busybox.tar" 2>/dev/null || cp "$BUSYBOX_TAR" "$ctx/busybox.tar"
-    printf 'FROM scratch\nADD busybox.tar /\nCMD ["sh"]\n' >"$ctx/Dockerfile"
-    CTR_ROOT=$BATS_FILE_TMPDIR/base-store ctr-build -q -t busybox:test "$ctx" >/dev/null
+    CTR_ROOT=$BATS_FILE_TMPDIR/base-store ctr-import -q -c 'CMD ["sh"]' "$BUSYBOX_TAR" busybox:test >/dev/null
 }
 
 # Gives this test's store the base image.
