@@ -1,47 +1,91 @@
 #include "libcommon/archive/gzip.h"
 
+#include <libdeflate.h>
+
+#include <memory>
+#include <thread>
+
 #include "libcommon/sys/error.h"
 
 namespace ctr::archive {
 
-GzipWriter::GzipWriter(Sink sink, int level) : sink_(std::move(sink)), out_(1 << 20) {
-    // windowBits 15 + 16: a gzip header and trailer rather than zlib's.
-    if (deflateInit2(&z_, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        throw Error("gzip: cannot initialise zlib");
+static constexpr size_t kBlock = 1 << 20;
+
+namespace {
+
+struct CompressorDeleter {
+    void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
+};
+
+// One gzip member holding `in`.
+std::string compress_block(const std::vector<char>& in, int level) {
+    thread_local std::unique_ptr<libdeflate_compressor, CompressorDeleter> c;
+    thread_local int c_level = -1;
+    if (!c || c_level != level) {
+        c.reset(libdeflate_alloc_compressor(level));
+        c_level = level;
+        if (!c) throw Error("gzip: cannot allocate a compressor");
+    }
+    std::string out(libdeflate_gzip_compress_bound(c.get(), in.size()), '\0');
+    size_t n = libdeflate_gzip_compress(c.get(), in.data(), in.size(), out.data(), out.size());
+    if (n == 0) throw Error("gzip: compression failed");
+    out.resize(n);
+    return out;
 }
 
-GzipWriter::~GzipWriter() { deflateEnd(&z_); }
+}  // namespace
 
-void GzipWriter::pump(int flush) {
-    do {
-        z_.next_out = out_.data();
-        z_.avail_out = static_cast<uInt>(out_.size());
-        int r = deflate(&z_, flush);
-        if (r == Z_STREAM_ERROR) throw Error("gzip: zlib stream error");
-        size_t n = out_.size() - z_.avail_out;
-        if (n) sink_(out_.data(), n);
-        if (r == Z_STREAM_END) break;
-    } while (z_.avail_out == 0 || (flush == Z_FINISH));
+GzipWriter::GzipWriter(Sink sink, int level, unsigned threads) : sink_(std::move(sink)), level_(level) {
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    max_pending_ = threads + 1;
+    block_.reserve(kBlock);
+}
+
+GzipWriter::~GzipWriter() {
+    for (auto& f : pending_)
+        if (f.valid()) f.wait();
+}
+
+void GzipWriter::submit() {
+    if (block_.empty()) return;
+    auto data = std::make_shared<std::vector<char>>(std::move(block_));
+    int level = level_;
+    pending_.push_back(std::async(std::launch::async, [data, level] { return compress_block(*data, level); }));
+    block_ = std::vector<char>();
+    block_.reserve(kBlock);
+    drain(max_pending_);
+}
+
+void GzipWriter::drain(size_t keep) {
+    while (pending_.size() > keep) {
+        std::string out = pending_.front().get();
+        pending_.pop_front();
+        sink_(out.data(), out.size());
+    }
 }
 
 void GzipWriter::write(const void* data, size_t size) {
-    auto p = static_cast<const unsigned char*>(data);
+    auto p = static_cast<const char*>(data);
     while (size > 0) {
-        size_t chunk = std::min<size_t>(size, 1u << 30);
-        z_.next_in = const_cast<unsigned char*>(p);
-        z_.avail_in = static_cast<uInt>(chunk);
-        pump(Z_NO_FLUSH);
-        p += chunk;
-        size -= chunk;
+        size_t n = std::min(size, kBlock - block_.size());
+        block_.insert(block_.end(), p, p + n);
+        p += n;
+        size -= n;
+        if (block_.size() == kBlock) submit();
     }
 }
 
 void GzipWriter::finish() {
     if (finished_) return;
-    z_.next_in = nullptr;
-    z_.avail_in = 0;
-    pump(Z_FINISH);
     finished_ = true;
+    if (block_.empty() && pending_.empty()) {
+        // An empty stream is still one (empty) gzip member.
+        std::string out = compress_block({}, level_);
+        sink_(out.data(), out.size());
+        return;
+    }
+    submit();
+    drain(0);
 }
 
 }  // namespace ctr::archive

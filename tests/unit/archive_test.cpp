@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 #include "libcommon/archive/path.h"
 #include "libcommon/sys/error.h"
 
@@ -41,4 +43,39 @@ TEST_CASE("SymlinkGuard refuses links that leave the layer") {
     // The link itself can be replaced by a directory; then it is safe again.
     g.forget("evil", false);
     CHECK(g.resolve_parent("evil/passwd") == "evil");
+}
+
+#include "libcommon/archive/gzip.h"
+#include "libcommon/archive/stream.h"
+#include "libcommon/oci/digest.h"
+
+TEST_CASE("GzipWriter output is one gzip stream, the same every time") {
+    std::string input;
+    for (int i = 0; i < 300000; i++) input += "line " + std::to_string(i * 7919 % 100003) + "\n";
+    REQUIRE(input.size() > 3 * (1 << 20));
+    auto compress = [&](unsigned threads) {
+        std::string out;
+        ctr::archive::GzipWriter gz([&](const void* d, size_t n) { out.append(static_cast<const char*>(d), n); }, 1,
+                                    threads);
+        for (size_t i = 0; i < input.size(); i += 100000) gz.write(input.data() + i, std::min<size_t>(100000, input.size() - i));
+        gz.finish();
+        return out;
+    };
+    std::string a = compress(1), b = compress(4);
+    CHECK(a == b);
+    CHECK(a.size() < input.size() / 2);
+    size_t pos = 0;
+    ctr::archive::Decompressor dec(
+        [&](void* buf, size_t n) {
+            size_t k = std::min(n, a.size() - pos);
+            std::memcpy(buf, a.data() + pos, k);
+            pos += k;
+            return k;
+        },
+        "test");
+    CHECK(dec.compression() == "gzip");
+    std::string back;
+    char buf[65536];
+    while (size_t n = dec.read(buf, sizeof buf)) back.append(buf, n);
+    CHECK(back == input);
 }
