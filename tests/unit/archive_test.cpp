@@ -51,7 +51,7 @@ TEST_CASE("SymlinkGuard refuses links that leave the layer") {
 
 TEST_CASE("GzipWriter output is one gzip stream, the same every time") {
     std::string input;
-    for (int i = 0; i < 300000; i++) input += "line " + std::to_string(i * 7919 % 100003) + "\n";
+    for (long i = 0; i < 300000; i++) input += "line " + std::to_string(i * 7919L % 100003L) + "\n";
     REQUIRE(input.size() > 3 * (1 << 20));
     auto compress = [&](unsigned threads) {
         std::string out;
