@@ -1,9 +1,11 @@
 #include "libcommon/runtime/seccomp.h"
 
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <cstring>
 #include <map>
 
+#include "libcommon/oci/digest.h"
 #include "libcommon/sys/error.h"
 #include "libcommon/sys/fd.h"
 
@@ -371,6 +374,73 @@ SeccompFilter SeccompFilter::compile(const json& seccomp) {
         impl->program.insert(impl->program.begin(), stub.begin(), stub.end());
     }
     return SeccompFilter(std::move(impl));
+}
+
+namespace {
+constexpr char kMagic[] = "ctr-seccomp-bpf 1\n";
+}
+
+std::string SeccompFilter::to_bytes() const {
+    json header = {{"flags", impl_->flags}, {"notify", impl_->notify}, {"listenerPath", impl_->listener_path},
+                   {"instructions", impl_->program.size()}};
+    std::string out = kMagic + header.dump() + "\n";
+    out.append(reinterpret_cast<const char*>(impl_->program.data()), impl_->program.size() * sizeof(sock_filter));
+    return out;
+}
+
+SeccompFilter SeccompFilter::from_bytes(const std::string& bytes) {
+    const std::string magic = kMagic;
+    auto bad = [] { return Error("read a compiled seccomp filter: not one ctr wrote"); };
+    if (bytes.compare(0, magic.size(), magic) != 0) throw bad();
+    size_t nl = bytes.find('\n', magic.size());
+    if (nl == std::string::npos) throw bad();
+    auto impl = std::make_unique<Impl>();
+    try {
+        json header = json::parse(bytes.substr(magic.size(), nl - magic.size()));
+        impl->flags = header.at("flags").get<unsigned>();
+        impl->notify = header.at("notify").get<bool>();
+        impl->listener_path = header.at("listenerPath").get<std::string>();
+        size_t n = header.at("instructions").get<size_t>();
+        if (bytes.size() - nl - 1 != n * sizeof(sock_filter) || n > BPF_MAXINSNS) throw bad();
+        impl->program.resize(n);
+        std::memcpy(impl->program.data(), bytes.data() + nl + 1, n * sizeof(sock_filter));
+    } catch (const json::exception&) {
+        throw bad();
+    }
+    return SeccompFilter(std::move(impl));
+}
+
+SeccompFilter SeccompFilter::compile_cached(const json& seccomp, const std::string& cache_dir) {
+    if (seccomp.is_null()) return compile(seccomp);
+    const scmp_version* v = seccomp_version();
+    oci::Sha256 h;
+    h.update(std::string(kMagic));
+    h.update(std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro) + " api " +
+             std::to_string(seccomp_api_get()) + " arch " + std::to_string(seccomp_arch_native()) + "\n");
+    h.update(seccomp.dump());  // objects are key-sorted: one text per profile
+    std::string path = cache_dir + "/" + h.finish().hex() + ".bpf";
+
+    if (UniqueFd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)}) {
+        std::string bytes;
+        char buf[65536];
+        ssize_t n;
+        while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) bytes.append(buf, size_t(n));
+        try {
+            if (n == 0) return from_bytes(bytes);
+        } catch (const Error&) {
+            // A damaged entry: compile again and replace it.
+        }
+    }
+    SeccompFilter f = compile(seccomp);
+    ::mkdir(cache_dir.c_str(), 0700);
+    std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    if (UniqueFd fd{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)}) {
+        std::string bytes = f.to_bytes();
+        bool ok = ::write(fd.get(), bytes.data(), bytes.size()) == ssize_t(bytes.size());
+        fd.reset();
+        if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) ::unlink(tmp.c_str());
+    }
+    return f;
 }
 
 int SeccompFilter::load() {

@@ -11,10 +11,11 @@
 //   ctr-runtime-probe cgroup OP STATE [ARG]
 //       OP: enter PID | update RESOURCES.json | freeze | thaw | frozen | kill SIG
 //           | pids | stats | paths | destroy
-//   ctr-runtime-probe seccomp run [--no-nnp] [--agent ERRNO] PROFILE -- CMD...
+//   ctr-runtime-probe seccomp run [--no-nnp] [--agent ERRNO] [--cache DIR] PROFILE -- CMD...
 //       compile linux.seccomp from PROFILE; fork; no_new_privs; load; exec CMD.
 //       --agent: answer every SCMP_ACT_NOTIFY request with -ERRNO, as a
 //       seccomp agent would (the notify fd is taken with pidfd_getfd).
+//       --cache: compile through SeccompFilter::compile_cached(DIR).
 //   ctr-runtime-probe seccomp compile PROFILE        (exit 0 or the error)
 //   ctr-runtime-probe seccomp profile PROFILE [CAP...] (Docker format -> linux.seccomp)
 #include <fcntl.h>
@@ -200,6 +201,7 @@ int run_agent(int fd, int err, pid_t child) {
 int seccomp_run(std::vector<std::string> args) {
     bool nnp = true;
     int agent_errno = 0;
+    std::string cache;
     std::vector<std::string> pos, cmd;
     for (size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--") {
@@ -208,10 +210,12 @@ int seccomp_run(std::vector<std::string> args) {
         }
         if (args[i] == "--no-nnp") nnp = false;
         else if (args[i] == "--agent") agent_errno = std::stoi(args.at(++i));
+        else if (args[i] == "--cache") cache = args.at(++i);
         else pos.push_back(args[i]);
     }
     if (pos.size() != 1 || cmd.empty()) throw Error("usage: seccomp run [--no-nnp] [--agent ERRNO] PROFILE -- CMD...");
-    SeccompFilter filter = SeccompFilter::compile(seccomp_of(read_json(pos[0])));
+    json profile = seccomp_of(read_json(pos[0]));
+    SeccompFilter filter = cache.empty() ? SeccompFilter::compile(profile) : SeccompFilter::compile_cached(profile, cache);
     int p[2], ack[2];
     if (::pipe2(p, O_CLOEXEC) < 0 || ::pipe2(ack, O_CLOEXEC) < 0) throw_errno("pipe");
     pid_t pid = ::fork();

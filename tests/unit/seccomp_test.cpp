@@ -252,6 +252,49 @@ TEST_CASE("SCMP_ACT_NOTIFY: load returns the listener; an agent answers") {
     ::close(pidfd);
 }
 
+TEST_CASE("compiled filters round-trip through bytes and the cache") {
+    json profile = allow_all_but({{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", EXDEV}});
+    SeccompFilter f = SeccompFilter::compile(profile);
+    SeccompFilter back = SeccompFilter::from_bytes(f.to_bytes());
+    CHECK(back.to_bytes() == f.to_bytes());
+    CHECK_THROWS_AS(SeccompFilter::from_bytes("not a filter"), ctr::Error);
+    CHECK_THROWS_AS(SeccompFilter::from_bytes(f.to_bytes().substr(0, f.to_bytes().size() - 3)), ctr::Error);
+
+    char tmpl[] = "/tmp/ctr-unit-cache.XXXXXX";
+    std::string dir = std::string(::mkdtemp(tmpl)) + "/cache";
+    SeccompFilter first = SeccompFilter::compile_cached(profile, dir);
+    std::vector<std::string> entries;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) entries.push_back(e.path().string());
+    REQUIRE(entries.size() == 1);
+    CHECK(first.to_bytes() == f.to_bytes());
+    SeccompFilter second = SeccompFilter::compile_cached(profile, dir);
+    CHECK(second.to_bytes() == f.to_bytes());
+    // A damaged entry is compiled again and replaced.
+    std::ofstream(entries[0]) << "garbage";
+    CHECK(SeccompFilter::compile_cached(profile, dir).to_bytes() == f.to_bytes());
+    CHECK(SeccompFilter::from_bytes([&] {
+              std::ifstream in(entries[0]);
+              return std::string(std::istreambuf_iterator<char>(in), {});
+          }()).to_bytes() == f.to_bytes());
+    // A different profile is a different entry.
+    SeccompFilter::compile_cached(allow_all_but({{"names", {"rmdir"}}, {"action", "SCMP_ACT_ERRNO"}}), dir);
+    CHECK(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()) == 2);
+    std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
+
+    // A filter read back still works.
+    SeccompFilter loaded = SeccompFilter::from_bytes(f.to_bytes());
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        loaded.load();
+        ::_exit(mkdir_errno());
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    CHECK(WEXITSTATUS(status) == EXDEV);
+}
+
 TEST_CASE("Docker-format profiles: includes, excludes, archMap") {
     json profile = json::parse(R"({
         "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
