@@ -100,24 +100,32 @@ ImportResult import_rootfs(const Store& store, archive::Source input, const std:
     }
     res.tar_size = diff.size();
     oci::Digest diff_id = diff.finish();
+    std::vector<oci::Digest> created_blobs;  // taken back if a later step fails (unless referenced)
     oci::Descriptor layer = blob.commit(std::string(oci::media::kLayerGzip));
+    created_blobs.push_back(layer.digest);
     res.layer_size = layer.size;
-
-    auto platform = opts.platform.value_or(oci::Platform::host());
-    std::string created = rfc3339_now();
-    json config = {{"created", created}, {"architecture", platform.architecture}, {"os", platform.os}};
-    if (!platform.variant.empty()) config["variant"] = platform.variant;
-    config["config"] = container_config;
-    config["rootfs"] = {{"type", "layers"}, {"diff_ids", json::array({diff_id.str()})}};
-    json history = {{"created", created}, {"created_by", "ctr-import"}};
-    history["comment"] = opts.message.empty() ? "Imported from " + opts.source_name : opts.message;
-    config["history"] = json::array({history});
-    oci::Descriptor cfg = store.write_blob(config.dump(), std::string(oci::media::kConfig));
-
-    auto manifest = oci::Manifest::make(cfg, {layer});
-    res.manifest = store.add_image(manifest.serialize(), manifest.media_type, tags);
-    res.image_id = cfg.digest;
-    return res;
+    try {
+        auto platform = opts.platform.value_or(oci::Platform::host());
+        std::string created = rfc3339_now();
+        json config = {{"created", created}, {"architecture", platform.architecture}, {"os", platform.os}};
+        if (!platform.variant.empty()) config["variant"] = platform.variant;
+        config["config"] = container_config;
+        config["rootfs"] = {{"type", "layers"}, {"diff_ids", json::array({diff_id.str()})}};
+        json history = {{"created", created}, {"created_by", "ctr-import"}};
+        history["comment"] = opts.message.empty() ? "Imported from " + opts.source_name : opts.message;
+        config["history"] = json::array({history});
+        oci::Descriptor cfg = store.write_blob(config.dump(), std::string(oci::media::kConfig));
+        created_blobs.push_back(cfg.digest);
+        auto manifest = oci::Manifest::make(cfg, {layer});
+        std::string manifest_raw = manifest.serialize();
+        created_blobs.push_back(oci::Digest::of(manifest_raw));
+        res.manifest = store.add_image(manifest_raw, manifest.media_type, tags);
+        res.image_id = cfg.digest;
+        return res;
+    } catch (...) {
+        store.discard_blobs(created_blobs, hold);
+        throw;
+    }
 }
 
 }  // namespace ctr::store

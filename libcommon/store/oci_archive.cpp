@@ -47,9 +47,27 @@ std::string archive_tag(const oci::Descriptor& d, const std::optional<oci::Refer
 
 }  // namespace
 
+namespace {
+std::vector<LoadedImage> load_layout_tar(const Store& store, archive::Source input, const std::string& name,
+                                         const std::optional<oci::Reference>& tag, std::vector<oci::Digest>& loaded);
+}  // namespace
+
 std::vector<LoadedImage> load_oci_archive(const Store& store, archive::Source input, const std::string& name,
                                           const std::optional<oci::Reference>& tag) {
     auto hold = store.hold();
+    std::vector<oci::Digest> loaded;  // taken back if the load fails (unless referenced)
+    try {
+        return load_layout_tar(store, std::move(input), name, tag, loaded);
+    } catch (...) {
+        store.discard_blobs(loaded, hold);
+        throw;
+    }
+}
+
+namespace {
+
+std::vector<LoadedImage> load_layout_tar(const Store& store, archive::Source input, const std::string& name,
+                                         const std::optional<oci::Reference>& tag, std::vector<oci::Digest>& loaded) {
     archive::Decompressor dec(std::move(input), name);
     if (dec.empty()) throw Error(name + ": empty input");
     archive::TarReader tar([&dec](void* b, size_t n) { return dec.read(b, n); }, name);
@@ -83,6 +101,7 @@ std::vector<LoadedImage> load_oci_archive(const Store& store, archive::Source in
             while (tar.read_block(&buf, &size, &off)) w.write(buf, size);
             try {
                 w.commit("");
+                loaded.push_back(digest);
             } catch (const Error& err) {
                 throw Error(name + ": " + path + ": " + err.what());
             }
@@ -129,6 +148,8 @@ std::vector<LoadedImage> load_oci_archive(const Store& store, archive::Source in
     }
     return out;
 }
+
+}  // namespace
 
 namespace {
 

@@ -414,6 +414,19 @@ void Store::remove_image(const Image& image) const {
         if (!keep.layers.count(l.diff_id.hex())) remove_tree(layer_path(l.diff_id));
 }
 
+void Store::discard_blobs(const std::vector<Digest>& blobs, FileLock& hold) const noexcept {
+    if (blobs.empty()) return;
+    try {
+        hold.release();
+        auto gc = FileLock::try_acquire(root_ + "/locks/gc.lock", FileLock::Mode::Exclusive);
+        if (!gc) return;
+        auto keep = reachable(*this);
+        for (auto& d : blobs)
+            if (!keep.blobs.count(d.hex())) ::unlink(blob_path(d).c_str());
+    } catch (...) {
+    }
+}
+
 int64_t Store::collect_garbage() const {
     auto gc = lock_for_gc();
     auto keep = reachable(*this);

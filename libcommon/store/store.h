@@ -143,6 +143,10 @@ public:
     // Removes the entry of an image from index.json (all its tags), then deletes
     // the blobs and unpacked layers nothing else references. Takes the gc lock.
     void remove_image(const Image& image) const;
+    // After a failed import: releases `hold` and, if no other writer is at work
+    // (the gc lock can be had at once), deletes those of `blobs` that nothing
+    // references. Otherwise they stay for collect_garbage(). Never throws.
+    void discard_blobs(const std::vector<oci::Digest>& blobs, FileLock& hold) const noexcept;
     // Deletes blobs and unpacked layers that no index.json entry and no
     // container references, and stale tmp/ entries. Takes the gc lock. Returns
     // the bytes freed. (What ctr-prune calls.)

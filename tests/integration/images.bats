@@ -131,3 +131,23 @@ teardown() {
     [ "$(ctr-images -f dangling=false --format '{{.Repository}}:{{.Tag}}')" = "d:1" ]
     [ "$(ctr-images -f 'reference=d*' --format '{{.Tag}}')" = "1" ]
 }
+
+@test "a broken archive is refused and its blobs are taken back" {
+    import_busybox base:1 >/dev/null
+    ctr-images save base:1 -o "$TEST_DIR/good.tar"
+    mkdir "$TEST_DIR/x" && tar -C "$TEST_DIR/x" -xf "$TEST_DIR/good.tar"
+    rm "$TEST_DIR/x/index.json"
+    echo extra >"$TEST_DIR/x/blobs/sha256/$(echo extra | sha256sum | cut -d' ' -f1)"
+    tar -C "$TEST_DIR/x" -cf "$TEST_DIR/noindex.tar" oci-layout blobs
+    before=$(store_snapshot)
+    run ctr-import --format oci-archive "$TEST_DIR/noindex.tar"
+    [ "$status" -eq 1 ]
+    [[ $output == *"not an OCI layout archive (it has no index.json)"* ]]
+    [ "$(store_snapshot)" = "$before" ]
+    # A blob whose content does not match its name.
+    echo tampered >"$TEST_DIR/x/blobs/sha256/$(echo extra | sha256sum | cut -d' ' -f1)"
+    tar -C "$TEST_DIR/x" -cf "$TEST_DIR/bad.tar" oci-layout blobs
+    run ctr-import "$TEST_DIR/bad.tar"
+    [ "$status" -eq 1 ]
+    [[ $output == *"does not match its digest"* ]]
+}
