@@ -25,7 +25,7 @@ int login_main(int argc, char** argv) {
         ("h,help", "Show this help")
         ("version", "Show the version")
         ("registry", "", cxxopts::value<std::vector<std::string>>());
-    add_access_options(opts);
+    add_access_options(opts, false);
     opts.parse_positional({"registry"});
     cxxopts::ParseResult r;
     try {

@@ -9,9 +9,11 @@
 
 namespace ctr::registry {
 
-void add_access_options(cxxopts::Options& options) {
+void add_access_options(cxxopts::Options& options, bool with_creds) {
+    if (with_creds)
+        options.add_options()("creds", "Credentials USER[:PASSWORD] for the registry", cxxopts::value<std::string>(),
+                              "USER[:PASS]");
     options.add_options()
-        ("creds", "Credentials USER[:PASSWORD] for the registry", cxxopts::value<std::string>(), "USER[:PASS]")
         ("authfile", "Auth file (default: REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json)",
          cxxopts::value<std::string>(), "FILE")
         ("cert-dir", "Directory of CA certificates (*.crt) and client keys (*.cert, *.key)",

@@ -22,7 +22,8 @@ struct AccessFlags {
     std::optional<bool> tls_verify;  // set when --tls-verify was given
 };
 
-void add_access_options(cxxopts::Options& options);
+// Adds the options; ctr-login takes its credentials its own way (with_creds false).
+void add_access_options(cxxopts::Options& options, bool with_creds = true);
 AccessFlags access_flags(const cxxopts::ParseResult& result);
 
 // The ClientOptions for reaching `repository` ("host/path" or a host) at an

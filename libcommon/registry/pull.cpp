@@ -157,7 +157,8 @@ PullResult pull_from(const store::Store& store, const Reference& ref, const Endp
     }
     if (stored && stored->digest.str() == remote) {
         if (auto img = complete_image(store, *stored, want)) {
-            if (!tags.empty()) store.tag(*stored, tags[0]);
+            auto tagged = entry_for_tag(store, result.tag_name);
+            if (!tags.empty() && !(tagged && tagged->digest == stored->digest)) store.tag(*stored, tags[0]);
             result.digest = stored->digest;
             result.entry = stored->digest;
             result.image_id = img->id();

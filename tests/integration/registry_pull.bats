@@ -191,3 +191,41 @@ tmp_is_empty() { [ -z "$(ls -A "$CTR_ROOT/tmp" 2>/dev/null)" ]; }
     for b in $have; do ! grep -q "GET /v2/busybox/blobs/sha256:$b" "$TEST_DIR/proxy2/port.log"; done
     grep -q "GET /v2/busybox/blobs/$layer" "$TEST_DIR/proxy2/port.log"
 }
+
+@test "--all-tags pulls every tag of a repository" {
+    skopeo copy -q --all --dest-tls-verify=false "oci:$REG_LAYOUT:3layers" "docker://$REG_PLAIN/alltags:a"
+    skopeo copy -q --all --dest-tls-verify=false "oci:$REG_LAYOUT:multi" "docker://$REG_PLAIN/alltags:b"
+    out=$(ctr-pull -a "$REG_PLAIN/alltags" 2>/dev/null | sort)
+    [ "$out" = "$(printf '%s\n' "$REG_PLAIN/alltags:a" "$REG_PLAIN/alltags:b")" ]
+    run ctr-pull -a "$REG_PLAIN/alltags:a"
+    [ "$status" -eq 125 ]
+    [[ $output == *"--all-tags takes a repository without a tag"* ]]
+}
+
+@test "registries.conf: mirrors are tried first, blocked registries refused" {
+    cat >"$TEST_DIR/r.conf" <<EOF2
+[[registry]]
+prefix = "registry.invalid/team"
+location = "registry.invalid/team"
+[[registry.mirror]]
+location = "$REG_PLAIN"
+insecure = true
+
+[[registry]]
+location = "blocked.invalid"
+blocked = true
+EOF2
+    export CTR_REGISTRIES_CONF=$TEST_DIR/r.conf
+    # registry.invalid/team/busybox is fetched from the mirror's busybox, and keeps its own name.
+    run ctr-pull registry.invalid/team/busybox:3layers
+    [ "$status" -eq 0 ]
+    [ "${lines[-1]}" = "registry.invalid/team/busybox:3layers" ]
+    grep -q '"registry.invalid/team/busybox:3layers"' "$CTR_ROOT/oci/index.json"
+    run ctr-pull blocked.invalid/x
+    [ "$status" -eq 1 ]
+    [[ $output == *"registry blocked.invalid is blocked in $TEST_DIR/r.conf"* ]]
+    echo 'unqualified-search-registries = [' >"$TEST_DIR/bad.conf"
+    run ctr-pull --registries-conf "$TEST_DIR/bad.conf" busybox
+    [ "$status" -eq 1 ]
+    [[ $output == *"$TEST_DIR/bad.conf:"* ]]
+}

@@ -10,6 +10,8 @@
 #include "libcommon/registry/auth_file.h"
 #include "libcommon/registry/challenge.h"
 #include "libcommon/registry/http.h"
+#include "libcommon/registry/platform.h"
+#include "libcommon/registry/progress.h"
 #include "libcommon/registry/reference.h"
 #include "libcommon/registry/registries_conf.h"
 #include "libcommon/sys/error.h"
@@ -245,4 +247,40 @@ TEST_CASE("URLs: redirects resolve, authorities compare") {
     CHECK(url_authority("https://r.example/v2/") == "r.example:443");
     CHECK(url_authority("http://127.0.0.1:5000/v2/") == "127.0.0.1:5000");
     CHECK(url_authority("https://r.example:443/x") == url_authority("https://r.example/y"));
+}
+
+TEST_CASE("platform selection from an index") {
+    auto entry = [](std::string os, std::string arch, std::string variant) {
+        ctr::oci::Descriptor d;
+        d.media_type = "application/vnd.oci.image.manifest.v1+json";
+        d.platform = ctr::oci::Platform{arch, os, variant};
+        return d;
+    };
+    std::vector<ctr::oci::Descriptor> idx = {entry("linux", "arm", "v6"), entry("linux", "arm", "v7"),
+                                             entry("linux", "arm64", "v8"), entry("linux", "amd64", ""),
+                                             entry("windows", "amd64", "")};
+    auto pick = [&](std::string s) -> std::string {
+        auto* d = select_platform(idx, ctr::oci::Platform::parse(s));
+        return d ? d->platform->str() : "none";
+    };
+    CHECK(pick("linux/amd64") == "linux/amd64");
+    CHECK(pick("windows/amd64") == "windows/amd64");
+    CHECK(pick("linux/arm/v7") == "linux/arm/v7");
+    CHECK(pick("linux/arm") == "linux/arm/v6");
+    CHECK(pick("linux/arm64") == "linux/arm64/v8");
+    CHECK(pick("linux/arm64/v8") == "linux/arm64/v8");
+    CHECK(pick("linux/s390x") == "none");
+    CHECK(platforms_offered(idx) == "linux/arm/v6, linux/arm/v7, linux/arm64/v8, linux/amd64, windows/amd64");
+
+    // Attestation manifests and nested indexes are not images to run.
+    std::vector<ctr::oci::Descriptor> odd = {entry("linux", "amd64", "")};
+    odd[0].media_type = "application/vnd.oci.image.index.v1+json";
+    CHECK(select_platform(odd, ctr::oci::Platform::parse("linux/amd64")) == nullptr);
+}
+
+TEST_CASE("human sizes as docker prints them") {
+    CHECK(human_size(0) == "0B");
+    CHECK(human_size(999) == "999B");
+    CHECK(human_size(1234567) == "1.23MB");
+    CHECK(human_size(33000000) == "33MB");
 }
