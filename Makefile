@@ -15,7 +15,7 @@ CCACHE     := $(shell command -v ccache 2>/dev/null)
 CXXFLAGS   ?= -O2 -g
 CTR_CXXFLAGS := -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -I. \
                 -D_GNU_SOURCE -DCTR_VERSION='"$(VERSION)"' -MMD -MP
-LDLIBS     := -Wl,--as-needed -larchive -ldeflate -lz -lssl -lcrypto -lseccomp -lcurl -ltomlplusplus -lsystemd -lpthread
+LDLIBS     := -Wl,--as-needed -larchive -ldeflate -lz -lssl -lcrypto -lseccomp -lcurl -ltomlplusplus -lsystemd -lcap -lpthread
 
 PROGRAMS   := $(notdir $(wildcard cmd/ctr-*))
 BINS       := $(PROGRAMS:%=bin/%)
@@ -37,6 +37,14 @@ all: $(BINS) man
 build/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CCACHE) $(CXX) $(CXXFLAGS) $(CTR_CXXFLAGS) -c $< -o $@
+
+# ctr-run's exec trampoline: freestanding, embedded into the runtime by dmz_blob.cpp.
+build/ctr-run-dmz: libcommon/runtime/dmz.c
+	@mkdir -p $(@D)
+	$(CC) -Os -ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns -nostdlib -static \
+	  -fno-stack-protector -fno-asynchronous-unwind-tables -fno-pie -no-pie \
+	  -Wl,--build-id=none -Wl,-z,noexecstack -Wl,-n -o $@ $< && strip $@
+build/libcommon/runtime/dmz_blob.o: build/ctr-run-dmz
 
 build/libcommon.a: $(LIB_OBJS)
 	@mkdir -p $(@D)

@@ -1,0 +1,552 @@
+#include "libcommon/runtime/container.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include "libcommon/runtime/channel.h"
+#include "libcommon/runtime/config.h"
+#include "libcommon/runtime/hooks.h"
+#include "libcommon/runtime/init.h"
+#include "libcommon/runtime/log.h"
+#include "libcommon/runtime/proc.h"
+#include "libcommon/runtime/state.h"
+#include "libcommon/runtime/terminal.h"
+#include "libcommon/sys/error.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+using nlohmann::json;
+
+namespace ctr::runtime {
+
+namespace {
+
+std::string read_text(const std::string& path) {
+    UniqueFd f(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!f) throw_errno("open " + path);
+    std::string text;
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(f.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    if (n < 0) throw_errno("read " + path);
+    return text;
+}
+
+void write_proc(pid_t pid, const std::string& file, const std::string& text) {
+    std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+    UniqueFd f(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!f || write(f.get(), text.data(), text.size()) < 0) throw_errno("write " + path);
+}
+
+std::string mapping_text(const std::vector<IdMapping>& maps) {
+    std::string out;
+    for (const auto& m : maps)
+        out += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) + "\n";
+    return out;
+}
+
+pid_t raw_clone(unsigned long flags) {
+    return static_cast<pid_t>(syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr));
+}
+
+// Checks what can be checked before anything is started.
+void validate(const Config& c, const CreateOptions& o, bool foreground) {
+    if (!c.ns(CLONE_NEWNS)) throw Error("config.json: linux.namespaces: a mount namespace is required");
+    if ((c.hostname || c.domainname) && !c.ns(CLONE_NEWUTS))
+        throw Error("config.json: hostname: setting it needs a new UTS namespace");
+    if (c.process.terminal && o.console_socket.empty() && !foreground)
+        throw Error("cannot allocate tty if ctr-run will detach without setting console socket");
+    if (!c.process.terminal && !o.console_socket.empty())
+        throw Error("cannot use console socket if ctr-run will not detach or allocate tty");
+    for (const auto& [key, value] : c.sysctl) {
+        auto starts = [&](const char* p) { return key.rfind(p, 0) == 0; };
+        const Namespace* need = nullptr;
+        if (starts("kernel.msg") || starts("kernel.sem") || starts("kernel.shm") || starts("fs.mqueue."))
+            need = c.ns(CLONE_NEWIPC);
+        else if (starts("net."))
+            need = c.ns(CLONE_NEWNET);
+        else if (key == "kernel.hostname" || key == "kernel.domainname")
+            need = c.ns(CLONE_NEWUTS);
+        else
+            throw Error("config.json: linux.sysctl: " + key + " is not in a separate kernel namespace");
+        if (!need) throw Error("config.json: linux.sysctl: " + key + " needs its own namespace in the container");
+    }
+}
+
+// The container's init, started in its namespaces. The fast path (nothing
+// joined, no time namespace) is one clone(2) with every CLONE_NEW* flag; the
+// general path goes through a short-lived middle process that joins the
+// namespaces given by path, makes the rest, and clones the init with
+// CLONE_PARENT, so the init is still our child.
+pid_t spawn_init(const Config& c, const InitContext& ctx, Channel& mine, Channel& theirs) {
+    const Namespace* userns = c.ns(CLONE_NEWUSER);
+    unsigned long flags = static_cast<unsigned long>(c.new_ns_flags()) & ~static_cast<unsigned long>(CLONE_NEWCGROUP | CLONE_NEWTIME);
+    if (!c.joins_namespaces() && !c.ns(CLONE_NEWTIME)) {
+        pid_t pid = raw_clone(flags | SIGCHLD);
+        if (pid < 0) throw_errno("clone the container's init");
+        if (pid == 0) {
+            mine.close();
+            container_init(ctx);
+        }
+        if (userns) {
+            write_proc(pid, "uid_map", mapping_text(c.uid_mappings));
+            write_proc(pid, "gid_map", mapping_text(c.gid_mappings));
+        }
+        return pid;
+    }
+
+    pid_t mid = raw_clone(SIGCHLD);
+    if (mid < 0) throw_errno("clone");
+    if (mid == 0) {
+        mine.close();
+        try {
+            prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+            std::vector<std::pair<int, UniqueFd>> fds;
+            for (const auto& n : c.namespaces) {
+                if (n.path.empty()) continue;
+                UniqueFd f(open(n.path.c_str(), O_RDONLY | O_CLOEXEC));
+                if (!f) throw_errno("open namespace " + n.path);
+                fds.emplace_back(n.flag, std::move(f));
+            }
+            // Others first, while we are still privileged on the host; the user namespace last.
+            for (int pass = 0; pass < 2; ++pass)
+                for (auto& [flag, f] : fds)
+                    if ((flag == CLONE_NEWUSER) == (pass == 1) && setns(f.get(), flag) < 0)
+                        throw_errno("join namespace " + std::to_string(flag));
+            if (userns && userns->path.empty()) {
+                if (unshare(CLONE_NEWUSER) < 0) throw_errno("unshare the user namespace");
+                theirs.send("maps");
+                theirs.expect("maps-done", "wait for the id mappings");
+            }
+            if (unshare(static_cast<int>(flags & ~static_cast<unsigned long>(CLONE_NEWUSER | CLONE_NEWPID))) < 0)
+                throw_errno("unshare the namespaces");
+            const Namespace* timens = c.ns(CLONE_NEWTIME);
+            if (timens && timens->path.empty()) {
+                if (unshare(CLONE_NEWTIME) < 0) throw_errno("unshare the time namespace");
+                std::string offs;
+                for (const auto& [clock, v] : c.time_offsets)
+                    offs += clock + " " + std::to_string(v.first) + " " + std::to_string(v.second) + "\n";
+                if (!offs.empty()) {
+                    UniqueFd f(open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC));
+                    if (!f || write(f.get(), offs.data(), offs.size()) < 0) throw_errno("write timens_offsets");
+                }
+            }
+            pid_t pid = raw_clone(CLONE_PARENT | (flags & CLONE_NEWPID) | SIGCHLD);
+            if (pid < 0) throw_errno("clone the container's init");
+            if (pid == 0) container_init(ctx);
+            theirs.send("pid", std::to_string(pid));
+        } catch (const std::exception& e) {
+            theirs.send_noexcept("error", e.what());
+        }
+        _exit(0);
+    }
+    pid_t pid = 0;
+    try {
+        while (!pid) {
+            Message m = mine.receive();
+            if (m.verb == "maps") {
+                write_proc(mid, "uid_map", mapping_text(c.uid_mappings));
+                write_proc(mid, "gid_map", mapping_text(c.gid_mappings));
+                mine.send("maps-done");
+            } else if (m.verb == "pid") {
+                pid = static_cast<pid_t>(std::stol(m.text));
+            } else if (m.verb == "error") {
+                throw Error(m.text);
+            } else {
+                throw Error("set up the namespaces: the helper process exited");
+            }
+        }
+    } catch (...) {
+        ::kill(mid, SIGKILL);
+        waitpid(mid, nullptr, 0);
+        throw;
+    }
+    waitpid(mid, nullptr, 0);
+    return pid;
+}
+
+void write_pid_file(const std::string& path, pid_t pid) {
+    auto slash = path.rfind('/');
+    std::string dir = path.substr(0, slash), base = path.substr(slash + 1);
+    std::string tmp = dir + "/." + base;
+    UniqueFd f(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+    if (!f) throw_errno("write the pid file " + tmp);
+    std::string text = std::to_string(pid);
+    if (write(f.get(), text.data(), text.size()) < 0) throw_errno("write the pid file " + tmp);
+    f.reset();
+    if (rename(tmp.c_str(), path.c_str()) < 0) {
+        unlink(tmp.c_str());
+        throw_errno("rename the pid file to " + path);
+    }
+}
+
+UniqueFd listen_start_socket(const ContainerDir& dir) {
+    UniqueFd s(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!s) throw_errno("socket");
+    struct sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    std::string name = "/proc/self/fd/" + std::to_string(dir.fd()) + "/start.sock";
+    std::memcpy(addr.sun_path, name.c_str(), name.size());
+    if (bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) throw_errno("bind " + dir.path() + "/start.sock");
+    if (listen(s.get(), 4) < 0) throw_errno("listen on " + dir.path() + "/start.sock");
+    return s;
+}
+
+// A container being created: everything up to "created", shared by create and run.
+struct Launch {
+    Config config;
+    ContainerDir dir;
+    ContainerState st;
+    Channel chan;
+    pid_t pid = 0;
+    UniqueFd pidfd;
+    UniqueFd console_peer;  // run in the foreground with a terminal: our end
+    UniqueFd master;        // ... and the pty master received on it
+};
+
+void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) {
+    std::string text = read_text(o.bundle + "/config.json");
+    L.config = parse_config(text, o.bundle);
+    const Config& c = L.config;
+    for (const auto& w : c.warnings) log::warn(w);
+    bool foreground = run_mode && !o.detach;
+    validate(c, o, foreground);
+
+    StateRoot root(g.root);
+    L.dir = ContainerDir::create(root, o.id);
+    try {
+        InitContext ctx;
+        ctx.config = &c;
+        ctx.id = o.id;
+        ctx.bundle = o.bundle;
+        ctx.preserve_fds = o.preserve_fds;
+        ctx.no_pivot = o.no_pivot;
+        ctx.no_new_keyring = o.no_new_keyring;
+        if (const char* lf = getenv("LISTEN_FDS")) {
+            int n = atoi(lf);
+            if (n > 0) {
+                ctx.preserve_fds += n;
+                ctx.extra_env = {"LISTEN_FDS=" + std::to_string(n), "LISTEN_PID=1"};
+            }
+        }
+        UniqueFd console, listen, dmz(make_dmz_memfd());
+        ctx.dmz_fd = dmz.get();
+        if (c.process.terminal) {
+            if (!o.console_socket.empty()) {
+                console = connect_unix(o.console_socket);
+            } else {
+                int sv[2];
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+                L.console_peer.reset(sv[0]);
+                console.reset(sv[1]);
+            }
+            ctx.console_fd = console.get();
+        }
+        if (!run_mode) {
+            listen = listen_start_socket(L.dir);
+            ctx.start_listen_fd = listen.get();
+        }
+        auto [mine, theirs] = Channel::pair();
+        ctx.channel = &theirs;
+        L.pid = spawn_init(c, ctx, mine, theirs);
+        L.chan = std::move(mine);
+        L.pidfd.reset(open_pidfd(L.pid));
+        theirs.close();
+        console.reset();
+        listen.reset();
+
+        // TODO(cgroups): Cgroup::for_container(...)->create(L.pid) goes here, before "go".
+        L.chan.send("go", std::to_string(L.pid));
+
+        L.st.id = o.id;
+        L.st.pid = L.pid;
+        L.st.bundle = o.bundle;
+        L.st.rootfs = c.root_path;
+        L.st.created = rfc3339_now();
+        L.st.annotations = c.annotations;
+        L.st.config = c.raw;
+        L.st.systemd_cgroup = g.systemd_cgroup;
+        L.st.rootless = g.rootless;
+        struct passwd* pw = getpwuid(geteuid());
+        L.st.owner = pw ? pw->pw_name : "";
+        for (;;) {
+            Message m = L.chan.receive();
+            if (m.verb == "ready") break;
+            if (m.verb == "hooks") {
+                std::string s = hook_state(o.id, "creating", L.pid, o.bundle, c.annotations);
+                run_hooks(c.hooks.prestart, "prestart", s);
+                run_hooks(c.hooks.create_runtime, "createRuntime", s);
+                L.chan.send("hooks-done");
+            } else if (m.verb == "error") {
+                throw Error(m.text);
+            } else {
+                throw Error("the container's init exited during setup");
+            }
+        }
+        auto ps = read_proc_stat(L.pid);
+        if (!ps) throw Error("the container's init exited during setup");
+        L.st.start_time = ps->start_time;
+        struct stat exe;
+        if (stat("/proc/self/exe", &exe) < 0) throw_errno("stat /proc/self/exe");
+        L.st.exe_dev = exe.st_dev;
+        L.st.exe_ino = exe.st_ino;
+        if (L.console_peer) L.master = receive_fd(L.console_peer.get());
+        L.dir.save(L.st);
+        L.chan.send("commit");
+        L.chan.expect("committed", "commit the container");
+    } catch (...) {
+        if (L.pid > 0) {
+            ::kill(L.pid, SIGKILL);
+            waitpid(L.pid, nullptr, 0);
+        }
+        L.dir.remove();
+        throw;
+    }
+}
+
+void wait_dead(int pidfd, pid_t pid, uint64_t start_time) {
+    for (int i = 0; i < 100 && process_matches(pid, start_time); ++i) {
+        struct pollfd p = {pidfd, POLLIN, 0};
+        if (poll(&p, 1, 100) > 0) break;
+    }
+}
+
+// Sends sig to pid only if it is still the process that started at start_time.
+bool signal_init(pid_t pid, uint64_t start_time, int sig, UniqueFd* keep = nullptr) {
+    UniqueFd pidfd(open_pidfd(pid));
+    if (!pidfd || !process_matches(pid, start_time)) return false;
+    if (syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) < 0) {
+        if (errno == ESRCH) return false;
+        throw_errno("signal the container's init");
+    }
+    if (keep) *keep = std::move(pidfd);
+    return true;
+}
+
+// Every process sharing the init's pid namespace (when it isn't ours).
+std::vector<pid_t> namespace_members(pid_t init) {
+    std::vector<pid_t> out;
+    struct stat mine, theirs;
+    std::string ns = "/proc/" + std::to_string(init) + "/ns/pid";
+    if (stat("/proc/self/ns/pid", &mine) < 0 || stat(ns.c_str(), &theirs) < 0 || mine.st_ino == theirs.st_ino)
+        return out;
+    DIR* d = opendir("/proc");
+    if (!d) return out;
+    while (struct dirent* e = readdir(d)) {
+        pid_t p = atoi(e->d_name);
+        if (p <= 0) continue;
+        struct stat s;
+        std::string path = std::string("/proc/") + e->d_name + "/ns/pid";
+        if (stat(path.c_str(), &s) == 0 && s.st_ino == theirs.st_ino && s.st_dev == theirs.st_dev) out.push_back(p);
+    }
+    closedir(d);
+    return out;
+}
+
+void destroy(ContainerDir& dir, const std::optional<ContainerState>& st) {
+    if (st && st->config.is_object()) {
+        try {
+            Config c = parse_config(st->config.dump(), st->bundle);
+            if (!c.hooks.poststop.empty()) {
+                try {
+                    run_hooks(c.hooks.poststop, "poststop",
+                              hook_state(st->id, "stopped", st->pid, st->bundle, st->annotations));
+                } catch (const std::exception& e) {
+                    log::warn(e.what());
+                }
+            }
+        } catch (const std::exception& e) {
+            log::warn(std::string("reading the saved config: ") + e.what());
+        }
+    }
+    dir.remove();
+}
+
+void run_poststart(const ContainerState& st) {
+    try {
+        Config c = parse_config(st.config.dump(), st.bundle);
+        if (c.hooks.poststart.empty()) return;
+        run_hooks(c.hooks.poststart, "poststart", hook_state(st.id, "running", st.pid, st.bundle, st.annotations));
+    } catch (const std::exception& e) {
+        log::warn(e.what());
+    }
+}
+
+int exit_code(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 255;
+}
+
+}  // namespace
+
+void create(const Globals& g, const CreateOptions& o) {
+    Launch L;
+    launch(g, o, false, L);
+    if (!o.pid_file.empty()) write_pid_file(o.pid_file, L.pid);
+}
+
+void start(const Globals& g, const std::string& id) {
+    ContainerDir dir = ContainerDir::open(StateRoot(g.root), id);
+    dir.lock();
+    std::optional<ContainerState> st;
+    if (dir.has_state()) st = dir.load();
+    Status s = dir.status(st);
+    if (s == Status::Stopped) throw Error("cannot start a container that has stopped");
+    if (s == Status::Running) throw Error("cannot start an already running container");
+    if (s != Status::Created) throw Error("cannot start a container in the " + status_name(s) + " state");
+    UniqueFd conn;
+    try {
+        conn = connect_unix(dir.path() + "/start.sock");
+    } catch (const Error&) {
+        throw Error("cannot start container " + id + ": its init is not waiting any more");
+    }
+    unlinkat(dir.fd(), "start.sock", 0);
+    // The init closes the connection when it execs (CLOEXEC); anything
+    // written before that is why it could not.
+    std::string why;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(conn.get(), buf, sizeof buf)) > 0) why.append(buf, static_cast<size_t>(n));
+    if (!why.empty()) throw Error(why);
+    run_poststart(*st);
+}
+
+int run(const Globals& g, const CreateOptions& o) {
+    sigset_t all, old;
+    sigfillset(&all);
+    for (int s : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS}) sigdelset(&all, s);
+    bool foreground = !o.detach;
+    if (foreground) {
+        sigprocmask(SIG_BLOCK, &all, &old);
+        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+    Launch L;
+    launch(g, o, true, L);
+    L.chan.send("start");
+    Message m = L.chan.receive();
+    if (m.verb == "error") {
+        waitpid(L.pid, nullptr, 0);
+        L.dir.remove();
+        throw Error(m.text);
+    }
+    L.chan.close();
+    L.dir.unlock();
+    run_poststart(L.st);
+    if (!o.pid_file.empty()) write_pid_file(o.pid_file, L.pid);
+    if (!foreground) return 0;
+
+    UniqueFd sigfd(signalfd(-1, &all, SFD_CLOEXEC));
+    int status = 0;
+    bool done = false;
+    if (L.master) {
+        relay_pty(L.master.get(), L.pidfd.get(), sigfd.get(), L.pid);
+        while (waitpid(L.pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        done = true;
+    }
+    while (!done) {
+        struct signalfd_siginfo si;
+        ssize_t n = read(sigfd.get(), &si, sizeof si);
+        if (n != sizeof si) {
+            if (errno == EINTR) continue;
+            throw_errno("read signals");
+        }
+        if (si.ssi_signo == SIGCHLD) {
+            pid_t w;
+            int st;
+            while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+                if (w == L.pid) {
+                    status = st;
+                    done = true;
+                }
+        } else if (si.ssi_signo != SIGWINCH) {
+            ::kill(L.pid, static_cast<int>(si.ssi_signo));
+        }
+    }
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    if (!o.keep) {
+        L.dir.lock();
+        destroy(L.dir, L.st);
+    }
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    return exit_code(status);
+}
+
+void kill(const Globals& g, const std::string& id, int sig, bool all) {
+    ContainerDir dir = ContainerDir::open(StateRoot(g.root), id);
+    std::optional<ContainerState> st;
+    if (dir.has_state()) st = dir.load();
+    Status s = dir.status(st);
+    if (s == Status::Stopped || s == Status::Creating) throw Error("container not running");
+    if (all)
+        for (pid_t p : namespace_members(st->pid))
+            if (p != st->pid) ::kill(p, sig);
+    if (!signal_init(st->pid, st->start_time, sig)) throw Error("container not running");
+}
+
+void remove(const Globals& g, const std::string& id, bool force) {
+    std::optional<ContainerDir> dir;
+    try {
+        dir = ContainerDir::open(StateRoot(g.root), id);
+    } catch (const Error&) {
+        if (force) return;
+        throw;
+    }
+    dir->lock();
+    std::optional<ContainerState> st;
+    if (dir->has_state()) st = dir->load();
+    Status s = dir->status(st);
+    if (s == Status::Running || s == Status::Paused) {
+        if (!force) throw Error("cannot delete container " + id + " that is not stopped: " + status_name(s));
+    }
+    if (s != Status::Stopped && st) {
+        for (pid_t p : namespace_members(st->pid))
+            if (p != st->pid) ::kill(p, SIGKILL);
+        UniqueFd pidfd;
+        if (signal_init(st->pid, st->start_time, SIGKILL, &pidfd)) wait_dead(pidfd.get(), st->pid, st->start_time);
+    }
+    destroy(*dir, st);
+}
+
+json state(const Globals& g, const std::string& id) {
+    ContainerDir dir = ContainerDir::open(StateRoot(g.root), id);
+    std::optional<ContainerState> st;
+    if (dir.has_state()) st = dir.load();
+    ContainerState empty;
+    return oci_state(st ? *st : empty, dir.status(st), id);
+}
+
+std::vector<json> list(const Globals& g) {
+    std::vector<json> out;
+    StateRoot root(g.root);
+    for (const auto& id : root.ids()) {
+        try {
+            out.push_back(state(g, id));
+        } catch (const Error& e) {
+            log::warn("list: " + id + ": " + e.what());
+        }
+    }
+    return out;
+}
+
+}  // namespace ctr::runtime
