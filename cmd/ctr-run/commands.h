@@ -22,6 +22,7 @@ int cmd_kill(const Globals& g, const Args& args);
 int cmd_delete(const Globals& g, const Args& args);
 int cmd_list(const Globals& g, const Args& args);
 int cmd_spec(const Globals& g, const Args& args);
+int cmd_exec(const Globals& g, const Args& args);
 
 // Parses a subcommand's flags; prints usage and returns true for --help.
 bool parse_or_help(const std::vector<ctr::runtime::FlagSpec>& specs, const Args& args, const char* usage,

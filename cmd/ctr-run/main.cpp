@@ -24,6 +24,7 @@ Commands:
   kill      send a signal to a container's init (or, with --all, every process)
   delete    delete a container and what the runtime kept of it
   list      list containers (--format table|json, -q)
+  exec      run another process in a running container
   spec      write a default config.json
 
 Global options:
@@ -91,6 +92,7 @@ int dispatch(int argc, char** argv) {
     static const std::map<std::string, int (*)(const Globals&, const Args&)> commands = {
         {"create", cmd_create}, {"start", cmd_start}, {"run", cmd_run},   {"state", cmd_state},
         {"kill", cmd_kill},     {"delete", cmd_delete}, {"list", cmd_list}, {"spec", cmd_spec},
+        {"exec", cmd_exec},
     };
     std::string name = f.args[0];
     auto it = commands.find(name);

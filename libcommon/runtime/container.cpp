@@ -17,14 +17,18 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <optional>
 
+#include "libcommon/runtime/cgroup.h"
 #include "libcommon/runtime/channel.h"
 #include "libcommon/runtime/config.h"
+#include "libcommon/runtime/foreground.h"
 #include "libcommon/runtime/hooks.h"
 #include "libcommon/runtime/init.h"
 #include "libcommon/runtime/log.h"
 #include "libcommon/runtime/proc.h"
+#include "libcommon/runtime/seccomp.h"
 #include "libcommon/runtime/state.h"
 #include "libcommon/runtime/terminal.h"
 #include "libcommon/sys/error.h"
@@ -210,6 +214,47 @@ UniqueFd listen_start_socket(const ContainerDir& dir) {
     return s;
 }
 
+// The container's cgroup (nullptr when the runtime runs unprivileged and the
+// config sets no resources: a rootless container then stays in the caller's).
+std::unique_ptr<Cgroup> container_cgroup(const Globals& g, const Config& c, const std::string& id) {
+    const json* linux = c.raw.contains("linux") ? &c.raw["linux"] : nullptr;
+    bool resources = linux && linux->contains("resources") && !(*linux)["resources"].empty();
+    if (geteuid() != 0 && !resources) return nullptr;
+    return Cgroup::for_container(c.raw, id, g.systemd_cgroup);
+}
+
+// linux.seccomp compiled in the runtime (cached under the state root), or nothing.
+std::optional<SeccompFilter> container_seccomp(const Globals& g, const Config& c) {
+    if (!c.raw.contains("linux") || !c.raw["linux"].contains("seccomp") || c.raw["linux"]["seccomp"].is_null())
+        return std::nullopt;
+    // '@' can't appear in a container id, so the cache never shadows a container.
+    return SeccompFilter::compile_cached(c.raw["linux"]["seccomp"], g.root + "/@seccomp-cache");
+}
+
+// Kills what is left in a container's cgroup and removes it; never throws.
+void destroy_cgroup(Cgroup& cg) noexcept {
+    try {
+        if (!cg.pids().empty()) cg.kill(SIGKILL);
+        cg.destroy();
+    } catch (const std::exception& e) {
+        log::warn(std::string("remove the cgroup: ") + e.what());
+    }
+}
+
+// SCMP_ACT_NOTIFY: takes the listener fd (number fd_text in the process behind
+// pidfd) and sends it, with the container process state, to listenerPath.
+void hand_over_seccomp_listener(int pidfd, const std::string& fd_text, const SeccompFilter& filter,
+                                const std::string& state) {
+    int fd = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, std::stoi(fd_text), 0));
+    if (fd < 0) throw_errno("take the seccomp listener from the container");
+    UniqueFd listener(fd);
+    if (filter.listener_path().empty()) return;
+    json st = json::parse(state);
+    json msg = {{"ociVersion", "1.0.2"}, {"fds", {"seccompFd"}}, {"pid", st["pid"]}, {"state", st}};
+    UniqueFd sock = connect_unix(filter.listener_path());
+    send_fd(sock.get(), listener.get(), msg.dump());
+}
+
 // A container being created: everything up to "created", shared by create and run.
 struct Launch {
     Config config;
@@ -220,6 +265,8 @@ struct Launch {
     UniqueFd pidfd;
     UniqueFd console_peer;  // run in the foreground with a terminal: our end
     UniqueFd master;        // ... and the pty master received on it
+    std::unique_ptr<Cgroup> cgroup;
+    std::optional<SeccompFilter> seccomp;
 };
 
 void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) {
@@ -229,6 +276,9 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
     for (const auto& w : c.warnings) log::warn(w);
     bool foreground = run_mode && !o.detach;
     validate(c, o, foreground);
+    // Both check their part of the config before anything exists.
+    L.cgroup = container_cgroup(g, c, o.id);
+    L.seccomp = container_seccomp(g, c);
 
     StateRoot root(g.root);
     L.dir = ContainerDir::create(root, o.id);
@@ -240,6 +290,7 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
         ctx.preserve_fds = o.preserve_fds;
         ctx.no_pivot = o.no_pivot;
         ctx.no_new_keyring = o.no_new_keyring;
+        if (L.seccomp) ctx.seccomp = &*L.seccomp;
         if (const char* lf = getenv("LISTEN_FDS")) {
             int n = atoi(lf);
             if (n > 0) {
@@ -273,7 +324,10 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
         console.reset();
         listen.reset();
 
-        // TODO(cgroups): Cgroup::for_container(...)->create(L.pid) goes here, before "go".
+        if (L.cgroup) {
+            L.cgroup->create(L.pid);
+            L.st.cgroup = L.cgroup->describe();
+        }
         L.chan.send("go", std::to_string(L.pid));
 
         L.st.id = o.id;
@@ -295,6 +349,10 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
                 run_hooks(c.hooks.prestart, "prestart", s);
                 run_hooks(c.hooks.create_runtime, "createRuntime", s);
                 L.chan.send("hooks-done");
+            } else if (m.verb == "seccomp") {
+                hand_over_seccomp_listener(L.pidfd.get(), m.text, *L.seccomp,
+                                           hook_state(o.id, "creating", L.pid, o.bundle, c.annotations));
+                L.chan.send("seccomp-done");
             } else if (m.verb == "error") {
                 throw Error(m.text);
             } else {
@@ -317,6 +375,7 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
             ::kill(L.pid, SIGKILL);
             waitpid(L.pid, nullptr, 0);
         }
+        if (L.cgroup) destroy_cgroup(*L.cgroup);
         L.dir.remove();
         throw;
     }
@@ -377,6 +436,13 @@ void destroy(ContainerDir& dir, const std::optional<ContainerState>& st) {
             log::warn(std::string("reading the saved config: ") + e.what());
         }
     }
+    if (st && !st->cgroup.is_null()) {
+        try {
+            destroy_cgroup(*Cgroup::from_state(st->cgroup));
+        } catch (const std::exception& e) {
+            log::warn(std::string("reopen the cgroup: ") + e.what());
+        }
+    }
     dir.remove();
 }
 
@@ -390,11 +456,6 @@ void run_poststart(const ContainerState& st) {
     }
 }
 
-int exit_code(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 255;
-}
 
 }  // namespace
 
@@ -431,20 +492,15 @@ void start(const Globals& g, const std::string& id) {
 }
 
 int run(const Globals& g, const CreateOptions& o) {
-    sigset_t all, old;
-    sigfillset(&all);
-    for (int s : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS}) sigdelset(&all, s);
-    bool foreground = !o.detach;
-    if (foreground) {
-        sigprocmask(SIG_BLOCK, &all, &old);
-        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    }
+    std::optional<Foreground> fg;
+    if (!o.detach) fg.emplace();
     Launch L;
     launch(g, o, true, L);
     L.chan.send("start");
     Message m = L.chan.receive();
     if (m.verb == "error") {
         waitpid(L.pid, nullptr, 0);
+        if (L.cgroup) destroy_cgroup(*L.cgroup);
         L.dir.remove();
         throw Error(m.text);
     }
@@ -452,44 +508,160 @@ int run(const Globals& g, const CreateOptions& o) {
     L.dir.unlock();
     run_poststart(L.st);
     if (!o.pid_file.empty()) write_pid_file(o.pid_file, L.pid);
-    if (!foreground) return 0;
-
-    UniqueFd sigfd(signalfd(-1, &all, SFD_CLOEXEC));
-    int status = 0;
-    bool done = false;
-    if (L.master) {
-        relay_pty(L.master.get(), L.pidfd.get(), sigfd.get(), L.pid);
-        while (waitpid(L.pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        done = true;
-    }
-    while (!done) {
-        struct signalfd_siginfo si;
-        ssize_t n = read(sigfd.get(), &si, sizeof si);
-        if (n != sizeof si) {
-            if (errno == EINTR) continue;
-            throw_errno("read signals");
-        }
-        if (si.ssi_signo == SIGCHLD) {
-            pid_t w;
-            int st;
-            while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-                if (w == L.pid) {
-                    status = st;
-                    done = true;
-                }
-        } else if (si.ssi_signo != SIGWINCH) {
-            ::kill(L.pid, static_cast<int>(si.ssi_signo));
-        }
-    }
-    while (waitpid(-1, nullptr, WNOHANG) > 0) {
-    }
+    if (!fg) return 0;
+    int code = fg->wait(L.pid, L.pidfd.get(), L.master ? L.master.get() : -1);
     if (!o.keep) {
         L.dir.lock();
         destroy(L.dir, L.st);
     }
-    sigprocmask(SIG_SETMASK, &old, nullptr);
-    return exit_code(status);
+    return code;
+}
+
+namespace {
+
+// The exec'd process as a config.json "process" object.
+json exec_process_json(const json& config, const ExecOptions& o) {
+    if (!o.process_file.empty()) {
+        std::string text = read_text(o.process_file);
+        try {
+            return json::parse(text);
+        } catch (const json::exception& e) {
+            throw Error(o.process_file + ": not JSON: " + e.what());
+        }
+    }
+    json p = config.value("process", json::object());
+    p.erase("consoleSize");
+    if (o.args.empty()) throw Error("exec: a command is needed (or --process)");
+    p["args"] = o.args;
+    p["terminal"] = o.tty;
+    for (const auto& e : o.env) p["env"].push_back(e);
+    if (!o.cwd.empty()) p["cwd"] = o.cwd;
+    if (!o.user.empty()) {
+        auto colon = o.user.find(':');
+        auto number = [&](const std::string& s) {
+            if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+                throw Error("--user: \"" + o.user + "\" is not UID[:GID] (numbers)");
+            return std::stoul(s);
+        };
+        p["user"]["uid"] = number(o.user.substr(0, colon));
+        p["user"]["gid"] = colon == std::string::npos ? 0 : number(o.user.substr(colon + 1));
+    }
+    for (uint32_t gid : o.additional_gids) p["user"]["additionalGids"].push_back(gid);
+    for (const auto& cap : o.caps)
+        for (const char* set : {"bounding", "effective", "permitted", "ambient"}) p["capabilities"][set].push_back(cap);
+    if (o.no_new_privs) p["noNewPrivileges"] = true;
+    return p;
+}
+
+}  // namespace
+
+int exec(const Globals& g, const ExecOptions& o) {
+    ContainerDir dir = ContainerDir::open(StateRoot(g.root), o.id);
+    std::optional<ContainerState> st;
+    if (dir.has_state()) st = dir.load();
+    Status s = dir.status(st);
+    if (s == Status::Stopped) throw Error("cannot exec in a stopped container");
+    if (s == Status::Paused) throw Error("cannot exec in a paused container");
+    if (s == Status::Creating) throw Error("cannot exec in a container that is being created");
+    json raw = st->config;
+    raw["process"] = exec_process_json(st->config, o);
+    Config c = parse_config(raw.dump(), st->bundle);
+    if (c.process.terminal && o.console_socket.empty() && o.detach)
+        throw Error("cannot allocate tty if ctr-run will detach without setting console socket");
+    if (!c.process.terminal && !o.console_socket.empty())
+        throw Error("cannot use console socket if ctr-run will not detach or allocate tty");
+    std::optional<SeccompFilter> seccomp = container_seccomp(g, c);
+    std::unique_ptr<Cgroup> cgroup;
+    if (!st->cgroup.is_null()) cgroup = Cgroup::from_state(st->cgroup);
+
+    // The init's namespaces, opened while we know it is the init.
+    std::vector<UniqueFd> ns_fds;
+    ExecContext ctx;
+    struct stat own_user;
+    if (stat("/proc/self/ns/user", &own_user) < 0) throw_errno("stat /proc/self/ns/user");
+    static const std::pair<int, const char*> kinds[] = {
+        {CLONE_NEWUSER, "user"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWUTS, "uts"},       {CLONE_NEWNET, "net"},
+        {CLONE_NEWPID, "pid"},   {CLONE_NEWNS, "mnt"},  {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWTIME, "time"}};
+    for (const auto& [flag, name] : kinds) {
+        if (!c.ns(flag)) continue;
+        std::string path = "/proc/" + std::to_string(st->pid) + "/ns/" + name;
+        UniqueFd f(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!f) throw_errno("open " + path);
+        struct stat fs;
+        if (flag == CLONE_NEWUSER && fstat(f.get(), &fs) == 0 && fs.st_ino == own_user.st_ino &&
+            fs.st_dev == own_user.st_dev)
+            continue;  // our own user namespace: setns would refuse it
+        ctx.namespaces.emplace_back(flag, f.get());
+        ns_fds.push_back(std::move(f));
+    }
+    if (!process_matches(st->pid, st->start_time)) throw Error("cannot exec in a stopped container");
+
+    std::optional<Foreground> fg;
+    if (!o.detach) fg.emplace();
+    UniqueFd console, console_peer, dmz(make_dmz_memfd());
+    if (c.process.terminal) {
+        if (!o.console_socket.empty()) {
+            console = connect_unix(o.console_socket);
+        } else {
+            int sv[2];
+            if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+            console_peer.reset(sv[0]);
+            console.reset(sv[1]);
+        }
+    }
+    ctx.config = &c;
+    ctx.console_fd = console ? console.get() : -1;
+    ctx.dmz_fd = dmz.get();
+    ctx.preserve_fds = o.preserve_fds;
+    if (seccomp) ctx.seccomp = &*seccomp;
+    auto [mine, theirs] = Channel::pair();
+    ctx.channel = &theirs;
+    pid_t joiner = raw_clone(SIGCHLD);
+    if (joiner < 0) throw_errno("clone");
+    if (joiner == 0) {
+        mine.close();
+        exec_joiner(ctx);
+    }
+    theirs.close();
+    console.reset();
+    ns_fds.clear();
+    pid_t pid = 0;
+    try {
+        Message m = mine.receive();
+        if (m.verb == "error") throw Error(m.text);
+        if (m.verb != "pid") throw Error("exec: the process that joins the container's namespaces died");
+        pid = static_cast<pid_t>(std::stol(m.text));
+    } catch (...) {
+        ::kill(joiner, SIGKILL);
+        waitpid(joiner, nullptr, 0);
+        throw;
+    }
+    waitpid(joiner, nullptr, 0);
+    UniqueFd pidfd(open_pidfd(pid));
+    UniqueFd master;
+    try {
+        if (cgroup) cgroup->enter(pid);
+        mine.send("go");
+        for (;;) {
+            Message m = mine.receive();
+            if (m.verb == "eof") break;  // the channel closed on exec
+            if (m.verb == "seccomp") {
+                hand_over_seccomp_listener(pidfd.get(), m.text, *seccomp,
+                                           hook_state(o.id, "running", st->pid, st->bundle, st->annotations));
+                mine.send("seccomp-done");
+            } else if (m.verb == "error") {
+                throw Error(m.text);
+            }
+        }
+        if (console_peer) master = receive_fd(console_peer.get());
+    } catch (...) {
+        ::kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        throw;
+    }
+    if (!o.pid_file.empty()) write_pid_file(o.pid_file, pid);
+    if (!fg) return 0;
+    return fg->wait(pid, pidfd.get(), master ? master.get() : -1);
 }
 
 void kill(const Globals& g, const std::string& id, int sig, bool all) {
@@ -498,6 +670,10 @@ void kill(const Globals& g, const std::string& id, int sig, bool all) {
     if (dir.has_state()) st = dir.load();
     Status s = dir.status(st);
     if (s == Status::Stopped || s == Status::Creating) throw Error("container not running");
+    if (all && !st->cgroup.is_null() && process_matches(st->pid, st->start_time)) {
+        Cgroup::from_state(st->cgroup)->kill(sig);
+        return;
+    }
     if (all)
         for (pid_t p : namespace_members(st->pid))
             if (p != st->pid) ::kill(p, sig);

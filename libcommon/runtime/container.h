@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,29 @@ void remove(const Globals& g, const std::string& id, bool force);
 nlohmann::json state(const Globals& g, const std::string& id);
 // `list`: the state of every container under the root.
 std::vector<nlohmann::json> list(const Globals& g);
+
+// What `exec` runs: a process.json (runc's --process), or the container's own
+// process with the command and runc's exec flags over it.
+struct ExecOptions {
+    std::string id;
+    std::string process_file;          // --process; then the fields below are ignored
+    std::vector<std::string> args;     // the command
+    bool tty = false;
+    std::vector<std::string> env;      // KEY=VALUE, added
+    std::string cwd;                   // "" keeps the config's
+    std::string user;                  // "UID[:GID]", "" keeps the config's
+    std::vector<uint32_t> additional_gids;
+    std::vector<std::string> caps;     // added to the bounding, effective, permitted and ambient sets
+    bool no_new_privs = false;
+    std::string console_socket, pid_file;
+    bool detach = false;
+    int preserve_fds = 0;
+};
+
+// `exec`: runs another process in a running container (all its namespaces,
+// its cgroup, the process's capabilities, rlimits, seccomp and
+// noNewPrivileges). In the foreground returns the process's exit status.
+int exec(const Globals& g, const ExecOptions& o);
 
 // "KILL", "SIGKILL", "kill", "9" -> 9; throws on anything else.
 int parse_signal(const std::string& s);

@@ -522,6 +522,16 @@ void report(const InitContext& ctx, int fd, const std::string& msg) {
 
 int g_report_fd = -1;
 
+// Loads the seccomp filter. With SCMP_ACT_NOTIFY rules the runtime takes the
+// listener (pidfd_getfd) before we go on; the fd is close-on-exec.
+void load_seccomp(const Channel& chan, SeccompFilter& filter) {
+    int fd = filter.load();
+    if (fd < 0) return;
+    chan.send("seccomp", std::to_string(fd));
+    chan.expect("seccomp-done", "hand over the seccomp listener");
+    ::close(fd);
+}
+
 // Closes every descriptor but stdio, the preserved ones and those in keep:
 // the init holds nothing of the runtime's (state dir, its lock, the caller's
 // stray fds) while it waits in the container.
@@ -635,7 +645,17 @@ void close_other_fds(int first_free, std::vector<int> keep) {
     }
     if (c.personality && personality(*c.personality) < 0) throw_errno("personality");
     umask(c.process.umask.value_or(022));
+    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the
+    // capabilities go. With it, as late as possible (just before exec), unless
+    // the listener must go to the runtime while the channel is open.
+    bool nnp = c.process.no_new_privileges;
+    bool notify = ctx.seccomp && ctx.seccomp->uses_notify();
+    if (ctx.seccomp && !nnp) load_seccomp(chan, *ctx.seccomp);
     set_user_and_caps(c.process, userns != nullptr);
+    if (ctx.seccomp && nnp && notify) {
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+        load_seccomp(chan, *ctx.seccomp);
+    }
 
     std::vector<std::string> env = c.process.env;
     if (!has_env(env, "HOME")) env.push_back("HOME=" + home_of(root.get(), c.process.uid));
@@ -670,6 +690,7 @@ void close_other_fds(int first_free, std::vector<int> keep) {
 
     if (c.process.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+    if (ctx.seccomp && nnp && !notify) ctx.seccomp->load();
     std::vector<std::string> args;
     args.push_back(program);
     for (const auto& a : c.process.args) args.push_back(a);
@@ -694,7 +715,105 @@ void close_other_fds(int first_free, std::vector<int> keep) {
     throw_errno("exec " + program);
 }
 
+// The exec'd process, in every namespace of the container and its cgroup.
+[[noreturn]] void exec_process(const ExecContext& ctx) {
+    const Config& c = *ctx.config;
+    const Channel& chan = *ctx.channel;
+    g_report_fd = chan.fd();
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    close_other_fds(3 + ctx.preserve_fds, {chan.fd(), ctx.console_fd, ctx.dmz_fd});
+    chan.expect("go", "wait for the runtime");
+    bool userns = c.ns(CLONE_NEWUSER) != nullptr;
+    UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw_errno("open the container's root");
+    if (c.process.terminal) {
+        std::string slave_path;
+        unsigned rows = c.process.console_size ? c.process.console_size->first : 0;
+        unsigned cols = c.process.console_size ? c.process.console_size->second : 0;
+        UniqueFd master = open_pty(rows, cols, slave_path);
+        UniqueFd slave(open(slave_path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
+        if (!slave) throw_errno("open " + slave_path);
+        send_fd(ctx.console_fd, master.get(), slave_path);
+        become_tty_session(slave.get());
+    } else {
+        setsid();
+    }
+    if (ctx.console_fd >= 0) ::close(ctx.console_fd);
+    int cwd = openat_in_root(root.get(), c.process.cwd, O_PATH | O_DIRECTORY);
+    if (cwd < 0) throw_errno("chdir to cwd (\"" + c.process.cwd + "\") set in config.json", -cwd);
+    if (fchdir(cwd) < 0) throw_errno("chdir to cwd (\"" + c.process.cwd + "\")");
+    ::close(cwd);
+    for (const auto& r : c.process.rlimits) {
+        struct rlimit rl = {r.soft, r.hard};
+        if (setrlimit(r.resource, &rl) < 0) throw_errno("setrlimit " + r.name);
+    }
+    if (c.process.oom_score_adj) write_file("/proc/self/oom_score_adj", std::to_string(*c.process.oom_score_adj));
+    umask(c.process.umask.value_or(022));
+    bool nnp = c.process.no_new_privileges;
+    if (ctx.seccomp && !nnp) load_seccomp(chan, *ctx.seccomp);
+    std::vector<std::string> env = c.process.env;
+    if (!has_env(env, "HOME")) env.push_back("HOME=" + home_of(root.get(), c.process.uid));
+    std::string program = find_program(root.get(), c.process.args[0], env);
+    root.reset();
+    set_user_and_caps(c.process, userns);
+    if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+    if (ctx.seccomp && nnp) load_seccomp(chan, *ctx.seccomp);
+
+    std::vector<std::string> args;
+    args.push_back(program);
+    for (const auto& a : c.process.args) args.push_back(a);
+    std::vector<char*> argv, envp;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    unsigned first = 3u + static_cast<unsigned>(ctx.preserve_fds);
+    if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0) throw_errno("close_range");
+    for (int fd = 3; fd < static_cast<int>(first); ++fd) {
+        int fl = fcntl(fd, F_GETFD);
+        if (fl >= 0) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+    syscall(SYS_execveat, ctx.dmz_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+    throw_errno("exec " + program);
+}
+
+[[noreturn]] void exec_joiner_main(const ExecContext& ctx) {
+    g_report_fd = ctx.channel->fd();
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    // The user namespace first: it owns the others, and joining it gives us
+    // the capabilities to join them.
+    for (int pass = 0; pass < 2; ++pass)
+        for (const auto& [flag, fd] : ctx.namespaces)
+            if ((flag == CLONE_NEWUSER) == (pass == 0) && setns(fd, flag) < 0)
+                throw_errno("join the container's namespace " + std::to_string(flag));
+    for (const auto& ns : ctx.namespaces) ::close(ns.second);
+    pid_t pid = static_cast<pid_t>(syscall(SYS_clone, CLONE_PARENT | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+    if (pid < 0) throw_errno("clone the process");
+    if (pid == 0) {
+        try {
+            exec_process(ctx);
+        } catch (const std::exception& e) {
+            ctx.channel->send_noexcept("error", e.what());
+        }
+        _exit(1);
+    }
+    ctx.channel->send("pid", std::to_string(pid));
+    _exit(0);
+}
+
 }  // namespace
+
+[[noreturn]] void exec_joiner(const ExecContext& ctx) noexcept {
+    try {
+        exec_joiner_main(ctx);
+    } catch (const std::exception& e) {
+        ctx.channel->send_noexcept("error", e.what());
+    }
+    _exit(1);
+}
 
 [[noreturn]] void container_init(const InitContext& ctx) noexcept {
     try {

@@ -103,7 +103,8 @@ std::vector<std::string> StateRoot::ids() const {
     }
     while (struct dirent* e = readdir(d)) {
         std::string name = e->d_name;
-        if (name == "." || name == ".." || e->d_type != DT_DIR) continue;
+        // '@' is in no valid id: the runtime's own directories (a cache).
+        if (name == "." || name == ".." || e->d_type != DT_DIR || name.find('@') != std::string::npos) continue;
         out.push_back(name);
     }
     closedir(d);
