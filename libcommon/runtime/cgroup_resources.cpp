@@ -111,7 +111,10 @@ DeviceRule parse_device_rule(const json& e, const std::string& where) {
 
 std::string DeviceRule::v1_line() const {
     auto num = [](int64_t n) { return n < 0 ? std::string("*") : std::to_string(n); };
-    return std::string(1, type) + " " + num(major) + ":" + num(minor) + " " + access;
+    std::string acc;  // in the kernel's order, as devices.list shows it
+    for (char c : std::string("rwm"))
+        if (access.find(c) != std::string::npos) acc += c;
+    return std::string(1, type) + " " + num(major) + ":" + num(minor) + " " + acc;
 }
 
 Resources parse_resources(const json& resources, const std::string& where) {

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <sstream>
 
 #include "libcommon/runtime/cgroup_drivers.h"
 #include "libcommon/runtime/cgroup_fs.h"
@@ -325,6 +327,54 @@ void CgroupV1::apply_devices(const std::vector<DeviceRule>& rules) {
     // devices hierarchy can't enforce them.
     auto d = dir("devices", "linux.resources.devices");
     DeviceRuleSet set = DeviceRuleSet::from_rules(rules);
+    // An entry is "type major:minor" and its access bits; the kernel merges
+    // the bits of entries with the same key.
+    using Entries = std::map<std::string, std::string>;
+    auto add = [](Entries& m, const std::string& line) {
+        auto sp = line.rfind(' ');
+        if (sp == std::string::npos) return;
+        std::string& acc = m[line.substr(0, sp)];
+        for (char c : line.substr(sp + 1))
+            if (acc.find(c) == std::string::npos) acc += c;
+    };
+    auto minus = [](const std::string& a, const std::string& b) {
+        std::string out;
+        for (char c : std::string("rwm"))
+            if (a.find(c) != std::string::npos && b.find(c) == std::string::npos) out += c;
+        return out;
+    };
+    Entries want;
+    for (const DeviceRule& e : set.exceptions) add(want, e.v1_line());
+
+    // devices.list shows the allowed entries of an allow-list cgroup, or
+    // "a *:* rwm" for one that allows everything but its exceptions.
+    Entries have;
+    bool have_allow_list = false;
+    if (auto list = d.read("devices.list")) {
+        std::istringstream in(*list);
+        have_allow_list = true;
+        for (std::string line; std::getline(in, line);) {
+            if (line.empty()) continue;
+            if (line == "a *:* rwm") have_allow_list = false;
+            add(have, line);
+        }
+    }
+    if (!set.default_allow && have_allow_list) {
+        // Allow-list to allow-list (update of a running container): grant the
+        // new access bits first, then take away the old ones, so no device
+        // that stays allowed is ever denied in between.
+        for (const auto& [key, acc] : want) {
+            auto it = have.find(key);
+            std::string grant = minus(acc, it == have.end() ? "" : it->second);
+            if (!grant.empty()) d.write("devices.allow", key + " " + grant);
+        }
+        for (const auto& [key, acc] : have) {
+            auto it = want.find(key);
+            std::string revoke = minus(acc, it == want.end() ? "" : it->second);
+            if (!revoke.empty()) d.write("devices.deny", key + " " + revoke);
+        }
+        return;
+    }
     // Reset to the default, then punch the exceptions: "a" clears every
     // exception, so the result is exactly `set` whatever was there before.
     d.write(set.default_allow ? "devices.allow" : "devices.deny", "a");

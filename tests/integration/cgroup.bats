@@ -95,6 +95,13 @@ own_v1() { sed -n "s/^[0-9]*:\([^:]*,\)*$1\(,[^:]*\)*:\(.*\)/\3/p" /proc/self/cg
     [[ $output == *null-ok* && $output == *urandom-ok* && $output == *lc-read-ok* ]]
     [[ $output == *lc-write-denied* && $output == *zram-denied* ]]
     grep -qx 'c 10:237 r' /sys/fs/cgroup/devices/$TEST_ID/devices.list
+
+    # update swaps loop-control for /dev/kmsg, entry by entry.
+    echo '{"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":1,"minor":11,"access":"r"}]}' >"$TEST_DIR/up.json"
+    "$PROBE" cgroup update "$TEST_DIR/state" "$TEST_DIR/up.json"
+    grep -qx 'c 1:11 r' /sys/fs/cgroup/devices/$TEST_ID/devices.list
+    ! grep -q 'c 10:237' /sys/fs/cgroup/devices/$TEST_ID/devices.list
+    grep -qx 'c 1:3 rwm' /sys/fs/cgroup/devices/$TEST_ID/devices.list
     "$PROBE" cgroup destroy "$TEST_DIR/state"
 }
 

@@ -335,6 +335,37 @@ TEST_CASE("v1 driver on a fake tree: files written, state round trip, destroy") 
     again->destroy();  // idempotent
 }
 
+TEST_CASE("v1 devices: an allow-list is changed entry by entry, never reset") {
+    TempDir t;
+    fs::create_directories(t.path + "/devices");
+    CgroupHost host = CgroupHost::fake_tree(t.path, false);
+    auto cg = Cgroup::for_container(json::object(), "c", false, host);
+    cg->create(1);
+    CHECK(t.read("devices/c/devices.deny") == "a\n");  // a new cgroup starts from a reset
+    // What the kernel now shows, with one stale entry.
+    std::string list;
+    for (const auto& r : DeviceRuleSet::from_rules(default_device_rules()).exceptions) list += r.v1_line() + "\n";
+    t.file("devices/c/devices.list", list + "b 8:0 r\n");
+    fs::remove(t.path + "/devices/c/devices.allow");
+    fs::remove(t.path + "/devices/c/devices.deny");
+    cg->update(json::parse(R"({"devices": [{"allow": false, "access": "rwm"},
+                                          {"allow": true, "type": "c", "major": 4, "minor": 1, "access": "wr"}]})"));
+    CHECK(t.read("devices/c/devices.allow") == "c 4:1 rw\n");
+    CHECK(t.read("devices/c/devices.deny") == "b 8:0 r\n");
+
+    // An entry whose access narrows loses only the bits no longer wanted
+    // (the kernel merges bits per device, so denying the whole line would
+    // take away what stays allowed).
+    fs::remove(t.path + "/devices/c/devices.allow");
+    fs::remove(t.path + "/devices/c/devices.deny");
+    t.file("devices/c/devices.list", list + "c 4:1 rwm\n");
+    cg->update(json::parse(R"({"devices": [{"allow": false, "access": "rwm"},
+                                          {"allow": true, "type": "c", "major": 4, "minor": 1, "access": "r"}]})"));
+    CHECK_FALSE(t.exists("devices/c/devices.allow"));
+    CHECK(t.read("devices/c/devices.deny") == "c 4:1 wm\n");
+    cg->destroy();
+}
+
 TEST_CASE("v1 driver: refuses what the host can't do, before creating anything") {
     TempDir t;
     fs::create_directories(t.path + "/memory");
