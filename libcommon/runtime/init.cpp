@@ -584,7 +584,11 @@ void close_other_fds(int first_free, std::vector<int> keep) {
         for (const auto& m : c.mounts) mount_one(root.get(), m, userns != nullptr, cgns != nullptr);
         if (!dev_is_bind) setup_dev(root.get(), c, userns != nullptr);
         // The cwd exists (made if missing, as runc does).
-        mkpath_in_root(root.get(), c.process.cwd, false);
+        try {
+            mkpath_in_root(root.get(), c.process.cwd, false);
+        } catch (const Error& e) {
+            throw Error("cwd (\"" + c.process.cwd + "\") set in config.json: " + e.what());
+        }
     }
     if (!c.hooks.prestart.empty() || !c.hooks.create_runtime.empty()) {
         chan.send("hooks");

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -45,43 +46,110 @@ std::vector<std::string> path_components(const std::string& path) {
     return out;
 }
 
+namespace {
+
+// One component below dir, opened without following anything.
+int open_beneath(int dir, const std::string& name) {
+    struct open_how how = {};
+    how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    for (;;) {
+        long fd = syscall(SYS_openat2, dir, name.c_str(), &how, sizeof how);
+        if (fd >= 0) return static_cast<int>(fd);
+        if (errno == EAGAIN || errno == EINTR) continue;
+        return -errno;
+    }
+}
+
+std::string parent_of(const std::string& p) {
+    auto s = p.rfind('/');
+    return s == std::string::npos || s == 0 ? "/" : p.substr(0, s);
+}
+
+}  // namespace
+
 UniqueFd mkpath_in_root(int root, const std::string& path, bool as_file, mode_t mode) {
     int fd = openat_in_root(root, path, O_PATH);
     if (fd >= 0) return UniqueFd(fd);
     if (fd != -ENOENT) throw_errno("open " + path + " in the container", -fd);
 
-    // Find the deepest existing ancestor, then make the rest below it.
-    auto comps = path_components(path);
-    size_t have = 0;
+    // Walk one component at a time from the root, each opened relative to its
+    // parent's descriptor without following anything. Symlinks (dangling ones
+    // included) are read and spliced into the rest of the walk, absolute ones
+    // restarting at the root, ".." never above it: the runtime interprets them
+    // as the container would, and a swap between two steps can only send the
+    // walk somewhere else inside the root. Missing components are made.
+    std::vector<std::string> rest = path_components(path);
+    std::reverse(rest.begin(), rest.end());  // a stack: the next component last
+    std::string at = "/";                    // where dir is, inside the root
     UniqueFd dir(openat_in_root(root, "/", O_PATH | O_DIRECTORY));
     if (!dir) throw_errno("open the container's root");
-    std::string prefix;
-    for (; have < comps.size(); ++have) {
-        std::string next = prefix + "/" + comps[have];
-        int f = openat_in_root(root, next, O_PATH);
-        if (f == -ENOENT) break;
-        if (f < 0) throw_errno("open " + next + " in the container", -f);
-        dir.reset(f);
-        prefix = next;
-    }
-    for (size_t i = have; i < comps.size(); ++i) {
-        const std::string& name = comps[i];
-        bool last = i + 1 == comps.size();
-        prefix += "/" + name;
-        if (name == "..") throw Error("make " + path + " in the container: \"..\" in a new path");
-        if (last && as_file) {
-            int f = openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-            if (f < 0 && errno != EEXIST) throw_errno("create " + prefix + " in the container");
-            if (f >= 0) ::close(f);
-        } else if (mkdirat(dir.get(), name.c_str(), mode) < 0 && errno != EEXIST) {
-            throw_errno("mkdir " + prefix + " in the container");
+    int links = 0, retries = 0;
+    auto fail = [&](const std::string& what, int err) {
+        throw_errno(what + " (making " + path + " in the container)", err);
+    };
+    while (!rest.empty()) {
+        std::string name = rest.back();
+        rest.pop_back();
+        std::string next = (at == "/" ? "" : at) + "/" + name;
+        if (name == "..") {
+            at = parent_of(at);
+            int f = openat_in_root(root, at, O_PATH | O_DIRECTORY);
+            if (f < 0) fail("open " + at, -f);
+            dir.reset(f);
+            continue;
         }
-        struct open_how how = {};
-        how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
-        how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-        long f = syscall(SYS_openat2, dir.get(), name.c_str(), &how, sizeof how);
-        if (f < 0) throw_errno("open " + prefix + " in the container");
-        dir.reset(static_cast<int>(f));
+        bool last = rest.empty();
+        struct stat st;
+        if (fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno != ENOENT) fail("stat " + next, errno);
+            int rc;
+            if (last && as_file) {
+                rc = openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+                if (rc >= 0) ::close(rc);
+            } else {
+                rc = mkdirat(dir.get(), name.c_str(), mode);
+            }
+            if (rc < 0 && errno != EEXIST) fail(last && as_file ? "create " + next : "mkdir " + next, errno);
+            rest.push_back(name);  // look again at what is there now
+            continue;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            if (++links > 40) fail("resolve " + next, ELOOP);
+            char target[4096];
+            ssize_t n = readlinkat(dir.get(), name.c_str(), target, sizeof target - 1);
+            if (n < 0) {
+                if (errno == ENOENT || errno == EINVAL) {  // swapped meanwhile
+                    rest.push_back(name);
+                    continue;
+                }
+                fail("readlink " + next, errno);
+            }
+            target[n] = 0;
+            auto comps = path_components(target);
+            for (auto it = comps.rbegin(); it != comps.rend(); ++it) rest.push_back(*it);
+            if (target[0] == '/') {
+                at = "/";
+                int f = openat_in_root(root, "/", O_PATH | O_DIRECTORY);
+                if (f < 0) fail("open the container's root", -f);
+                dir.reset(f);
+            }
+            continue;
+        }
+        int f = open_beneath(dir.get(), name);
+        if (f == -ELOOP || f == -ENOENT) {  // became a symlink or vanished since the stat
+            if (++retries > 100) fail("open " + next, -f);
+            rest.push_back(name);
+            continue;
+        }
+        if (f < 0) fail("open " + next, -f);
+        UniqueFd got(f);
+        if (!last) {
+            if (fstat(got.get(), &st) < 0) fail("stat " + next, errno);
+            if (!S_ISDIR(st.st_mode)) fail("open " + next, ENOTDIR);
+        }
+        dir = std::move(got);
+        at = next;
     }
     return dir;
 }
