@@ -10,7 +10,6 @@
 #include "libcommon/container/monitor.h"
 #include "libcommon/container/record.h"
 #include "libcommon/container/start.h"
-#include "libcommon/store/store.h"
 
 namespace {
 
@@ -85,18 +84,18 @@ int start_main(int argc, char** argv) {
     if ((o.attach || o.stdin) && names.size() > 1)
         throw ExitError(125, "you cannot start and attach multiple containers at once");
 
-    auto store = ctr::store::Store::open();
+    std::string containers = ctr::container::containers_dir();
     int rc = 0;
     for (auto& name : names) {
         std::string id;
         try {
-            id = ctr::container::resolve(store.containers_dir(), name);
+            id = ctr::container::resolve(containers, name);
         } catch (const ctr::Error& e) {
             std::cerr << "ctr-start: " << e.what() << "\n";
             rc = 1;
             continue;
         }
-        auto dir = store.containers_dir() + "/" + id;
+        auto dir = containers + "/" + id;
         if (o.attach || o.stdin) return ctr::container::start_container(dir, o);
         try {
             ctr::container::start_container(dir, o);

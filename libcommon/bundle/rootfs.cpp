@@ -61,12 +61,6 @@ void write_text(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-std::vector<std::string> image_lowerdirs(const store::Store& store, const store::Image& image) {
-    std::vector<std::string> lowers;
-    for (auto& layer : image.layers()) lowers.insert(lowers.begin(), store.unpack_layer(layer));
-    return lowers;
-}
-
 std::string overlay_options(const OverlayLayout& l, const std::string& base) {
     std::string lower;
     for (auto& d : l.lowers) {

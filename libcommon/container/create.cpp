@@ -228,7 +228,7 @@ std::string create(const store::Store& store, CreateRequest req) {
     auto users = bundle::UserDb::read_rootfs(paths.rootfs());
     json spec = bundle::make_spec(ic, o, users);
     mkdir_in_root(paths.rootfs(), spec["process"]["cwd"].get<std::string>());
-    store::replace_file(paths.config(), spec.dump(2) + "\n", 0600);
+    write_atomic(paths.config(), spec.dump(2) + "\n");
 
     auto argv = bundle::command_line(ic, o);
     json cfg_cmd = o.entrypoint ? json(o.cmd.empty() ? json(nullptr) : json(o.cmd))

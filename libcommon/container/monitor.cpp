@@ -303,7 +303,9 @@ void Monitor::ensure_rootfs() {
 }
 
 void Monitor::start_container() {
-    rt_->remove(id_);  // a previous run's state, if any
+    // A previous run's state is deleted after each exit; only a monitor that
+    // was killed leaves one behind (its record then says so).
+    if (rec_["State"].value("Status", "") != "created" && rec_["State"].value("MonitorPid", 0) != 0) rt_->remove(id_);
     ensure_rootfs();
     ::unlink(Paths::pid_file);
     exited_ = false;

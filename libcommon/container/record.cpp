@@ -15,6 +15,7 @@
 #include "libcommon/store/fsutil.h"
 #include "libcommon/store/lock.h"
 #include "libcommon/sys/error.h"
+#include "libcommon/sys/fd.h"
 
 namespace ctr::container {
 
@@ -54,7 +55,26 @@ json read_record(const Paths& p) {
     }
 }
 
-void write_record(const Paths& p, const json& rec) { store::replace_file(p.record(), rec.dump(2) + "\n", 0600); }
+void write_atomic(const std::string& path, const std::string& data, unsigned mode) {
+    std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    if (!fd) throw_errno("create " + tmp);
+    try {
+        store::write_all(fd.get(), data.data(), data.size(), tmp);
+        fd.reset();
+        if (::rename(tmp.c_str(), path.c_str()) < 0) throw_errno("rename " + tmp + " to " + path);
+    } catch (...) {
+        ::unlink(tmp.c_str());
+        throw;
+    }
+}
+
+std::string containers_dir() {
+    const char* root = ::getenv("CTR_ROOT");
+    return std::string(root && *root ? root : "/var/lib/ctr") + "/containers";
+}
+
+void write_record(const Paths& p, const json& rec) { write_atomic(p.record(), rec.dump(2) + "\n"); }
 
 json update_record(const Paths& p, const std::function<void(json&)>& change) {
     auto lock = store::FileLock::acquire(p.lock(), store::FileLock::Mode::Exclusive);

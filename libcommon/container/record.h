@@ -55,6 +55,14 @@ std::string now_rfc3339nano();
 // Docker's zero time, the StartedAt/FinishedAt of a container never started.
 inline constexpr const char* zero_time = "0001-01-01T00:00:00Z";
 
+// Replaces `path` with `data` atomically (temp file beside it, rename). No
+// fsync: a container's files are not worth a disk flush on every change (a
+// crash loses at most the last state change, never leaves half a file).
+void write_atomic(const std::string& path, const std::string& data, unsigned mode = 0600);
+
+// $CTR_ROOT (default /var/lib/ctr) and its containers/ directory.
+std::string containers_dir();
+
 nlohmann::json read_record(const Paths& p);
 // Atomic replace (no lock taken: for the first write, or under lock()).
 void write_record(const Paths& p, const nlohmann::json& rec);
