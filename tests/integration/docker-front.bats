@@ -1,0 +1,71 @@
+#!/usr/bin/env bats
+# ctr-docker: the seeds' docker commands, word for word.
+
+load helpers
+load container-helpers
+
+setup_file() { container_setup_file; }
+setup() { container_setup; }
+teardown() { ctr_teardown; }
+
+@test "run, run -d, ps-less checks, exec, logs file, kill, rm (seed 000, 001)" {
+    run ctr-docker run busybox echo hello
+    [ "$status" -eq 0 ]
+    [ "$output" = hello ]
+    id=$(ctr-docker run -d busybox sh -c 'while :; do echo alive...; sleep 0.2; done')
+    [[ $id =~ ^[0-9a-f]{64}$ ]]
+    wait_until 10 status_is "$id" running
+    run ctr-docker exec "$id" ps
+    [ "$status" -eq 0 ]
+    [[ $output == *"while :"* ]]
+    wait_until 10 grep -q alive "$CTR_ROOT/containers/$id/log.json"
+    run ctr-docker kill "$id"
+    [ "$status" -eq 0 ]
+    wait_until 10 status_is "$id" exited
+    [ "$(record "$id" .State.ExitCode)" = 137 ]
+    run ctr-docker rm "$id"
+    [ "$status" -eq 0 ]
+    [ ! -e "$CTR_ROOT/containers/$id" ]
+    run ctr-docker run busybox ls /
+    [[ $output == *bin* ]]
+}
+
+@test "run --detach --rm --publish, --env override, exec kill 1, stop (seed 003)" {
+    p1=$(free_port)
+    p2=$(free_port)
+    cmd='mkdir -p /www && echo "$GREETING $(hostname)" >/www/index.html && exec httpd -f -p 80 -h /www'
+    one=$(ctr-docker run --detach --rm --publish "127.0.0.1:$p1:80" busybox sh -c "$cmd")
+    two=$(ctr-docker run --env "GREETING=Hi from" --detach --rm --publish "127.0.0.1:$p2:80" busybox sh -c "$cmd")
+    wait_until 10 curl -sf "http://127.0.0.1:$p1/"
+    wait_until 10 curl -sf "http://127.0.0.1:$p2/"
+    [ "$(curl -s "http://127.0.0.1:$p1/")" = "Hello from ${one:0:12}" ]
+    [ "$(curl -s "http://127.0.0.1:$p2/")" = "Hi from ${two:0:12}" ]
+    run ctr-docker exec "$one" wget -qO- localhost:80
+    [ "$output" = "Hello from ${one:0:12}" ]
+    ctr-docker exec "$two" touch /TOP_SECRET_INFO_TWO.txt
+    [ -f "$CTR_ROOT/containers/$two/upper/TOP_SECRET_INFO_TWO.txt" ]
+    run ctr-docker stop "$one" "$two"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "$one" ]
+    wait_until 10 sh -c "[ ! -e $CTR_ROOT/containers/$one ] && [ ! -e $CTR_ROOT/containers/$two ]"
+}
+
+@test "run -it, exit, start -ai keeps the written file (seed 004)" {
+    id=$(ctr-docker create -it --name "$(test_name vibrant)" busybox /bin/sh)
+    run ctr-docker start -ai "$(test_name vibrant)" <<<'echo covfefe >I-was-here; hostname; ls -a /; exit'
+    [ "$status" -eq 0 ]
+    [[ $output == *"${id:0:12}"* ]]
+    [[ $output == *".dockerenv"* ]]
+    run ctr-docker start -ai "$(test_name vibrant)" <<<'cat I-was-here; exit 4'
+    [ "$status" -eq 4 ]
+    [[ $output == *covfefe* ]]
+}
+
+@test "unknown commands fail clearly; container/image subcommands map through" {
+    run ctr-docker frobnicate
+    [ "$status" -eq 125 ]
+    [[ $output == *"unknown command"* ]]
+    id=$(ctr-docker container create busybox true)
+    run ctr-docker container rm "$id"
+    [ "$status" -eq 0 ]
+}
