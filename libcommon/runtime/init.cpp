@@ -340,6 +340,26 @@ void setup_dev(int root, const Config& c, bool userns) {
     }
 }
 
+// Makes the mount holding path private. pivot_root refuses a new root (or its
+// parent) that is shared, and a shared parent would carry the rootfs bind
+// back to the host: needed when rootfsPropagation makes the tree shared.
+void make_parent_mount_private(const std::string& path) {
+    char real[PATH_MAX];
+    if (!realpath(path.c_str(), real)) throw_errno("resolve the rootfs " + path);
+    std::string target = real, best = "/";
+    std::ifstream in("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream f(line);
+        std::string id, parent, devno, root, mp;
+        f >> id >> parent >> devno >> root >> mp;
+        bool under = mp == "/" || target == mp || target.compare(0, mp.size() + 1, mp + "/") == 0;
+        if (under && mp.size() > best.size()) best = mp;
+    }
+    if (mount(nullptr, best.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+        throw_errno("make the mount " + best + " holding the rootfs private");
+}
+
 void pivot_into(const std::string& rootfs, bool no_pivot) {
     if (no_pivot) {
         if (chdir(rootfs.c_str()) < 0) throw_errno("chdir " + rootfs);
@@ -573,6 +593,7 @@ void close_other_fds(int first_free, std::vector<int> keep) {
     // The rootfs, with every mount resolved inside it.
     unsigned long prop = c.rootfs_propagation ? c.rootfs_propagation : MS_SLAVE | MS_REC;
     if (mount(nullptr, "/", nullptr, prop | MS_REC, nullptr) < 0) throw_errno("set the propagation of /");
+    if (prop & MS_SHARED) make_parent_mount_private(c.root_path);
     if (mount(c.root_path.c_str(), c.root_path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
         throw_errno("bind mount the rootfs " + c.root_path);
     {
