@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# ctr-run's terminals: with --console-socket the pty master goes to the
+# socket (SCM_RIGHTS, as runc sends it) and the container's stdio is the pty;
+# `run` in the foreground relays the pty to its own terminal.
+
+load helpers
+load run-common
+bats_require_minimum_version 1.5.0
+
+setup() {
+    run_setup
+    cfg '.process.terminal = true'
+    SOCK=$TEST_DIR/console.sock
+}
+teardown() { ctr_teardown; }
+
+# recvtty [INPUT]: a console socket at $SOCK, its output in $TEST_DIR/tty.out.
+recvtty() {
+    python3 "$BATS_TEST_DIRNAME/run-recvtty.py" "$SOCK" "$@" >"$TEST_DIR/tty.out" 2>&1 &
+    RECV=$!
+    for i in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
+    return 1
+}
+
+wait_recvtty() {
+    for i in $(seq 200); do kill -0 $RECV 2>/dev/null || return 0; sleep 0.05; done
+    return 1
+}
+
+@test "create --console-socket: the socket receives a working pty master; the size is set" {
+    cfg '.process.consoleSize = {"height": 31, "width": 101}'
+    set_args sh -c 'tty; stty size; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-tty; stat -c "%t" /dev/console'
+    recvtty
+    rt create --bundle "$BUNDLE" --console-socket "$SOCK" "$CID"
+    rt start "$CID"
+    wait_recvtty
+    run cat "$TEST_DIR/tty.out"
+    [[ ${lines[0]} == /dev/pts/* ]]
+    [ "$(echo "${lines[1]}" | tr -d '\r')" = /dev/pts/0 ]
+    [ "$(echo "${lines[2]}" | tr -d '\r')" = "31 101" ]
+    [ "$(echo "${lines[3]}" | tr -d '\r')" = all-tty ]
+    # /dev/console is the pty (major 136 = 0x88).
+    [ "$(echo "${lines[4]}" | tr -d '\r')" = 88 ]
+    wait_status "$CID" stopped
+    rt delete "$CID"
+}
+
+@test "run -d --console-socket: input typed on the master reaches the shell, its exit ends the container" {
+    set_args sh
+    recvtty 'echo $((6*7))\nexit 3\n'
+    rt run -d --bundle "$BUNDLE" --console-socket "$SOCK" "$CID"
+    wait_recvtty
+    grep -q '^42' <(tr -d '\r' <"$TEST_DIR/tty.out")
+    wait_status "$CID" stopped
+    rt delete "$CID"
+}
+
+@test "run in the foreground relays the pty and returns the exit status" {
+    set_args sh -c 'read line; echo "got $line"; [ -t 0 ] && echo is-tty; exit 5'
+    run bash -c "printf 'hello\n' | script -qec 'ctr-run --root $RUN_ROOT run --bundle $BUNDLE $CID' /dev/null"
+    [ "$status" -eq 5 ]
+    [[ $output == *"got hello"* ]]
+    [[ $output == *is-tty* ]]
+    [ -z "$(ls "$RUN_ROOT")" ]
+}
+
+@test "terminal misuse fails like runc: detached without a socket, a socket without a terminal" {
+    run rt run -d --bundle "$BUNDLE" "$CID"
+    [ "$status" -ne 0 ]
+    [[ $output == *"cannot allocate tty if ctr-run will detach without setting console socket"* ]]
+    run rt create --bundle "$BUNDLE" "$CID"
+    [ "$status" -ne 0 ]
+    cfg '.process.terminal = false'
+    run rt create --bundle "$BUNDLE" --console-socket "$SOCK" "$CID"
+    [ "$status" -ne 0 ]
+    [[ $output == *"cannot use console socket"* ]]
+    cfg '.process.terminal = true'
+    run rt create --bundle "$BUNDLE" --console-socket "$TEST_DIR/nobody-listens" "$CID"
+    [ "$status" -ne 0 ]
+    [[ $output == *nobody-listens* ]]
+    [ -z "$(ls "$RUN_ROOT")" ]
+}
