@@ -325,8 +325,11 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
         listen.reset();
 
         if (L.cgroup) {
-            L.cgroup->create(L.pid);
+            // Recorded before it exists: a create killed now leaves a record
+            // delete can act on (removing a cgroup that isn't there is fine).
             L.st.cgroup = L.cgroup->describe();
+            L.dir.save_json("cgroup.json", L.st.cgroup);
+            L.cgroup->create(L.pid);
         }
         L.chan.send("go", std::to_string(L.pid));
 
@@ -436,9 +439,10 @@ void destroy(ContainerDir& dir, const std::optional<ContainerState>& st) {
             log::warn(std::string("reading the saved config: ") + e.what());
         }
     }
-    if (st && !st->cgroup.is_null()) {
+    json cgroup = st ? st->cgroup : dir.load_json("cgroup.json");
+    if (!cgroup.is_null()) {
         try {
-            destroy_cgroup(*Cgroup::from_state(st->cgroup));
+            destroy_cgroup(*Cgroup::from_state(cgroup));
         } catch (const std::exception& e) {
             log::warn(std::string("reopen the cgroup: ") + e.what());
         }

@@ -172,10 +172,13 @@ ContainerState ContainerDir::load() const {
     }
 }
 
-void ContainerDir::save(const ContainerState& st) const {
-    std::string text = st.to_json().dump();
-    int f = openat(fd_.get(), "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (f < 0) throw_errno("write " + path() + "/state.json.tmp");
+void ContainerDir::save(const ContainerState& st) const { save_json("state.json", st.to_json()); }
+
+void ContainerDir::save_json(const std::string& name, const json& j) const {
+    std::string text = j.dump();
+    std::string tmp = name + ".tmp";
+    int f = openat(fd_.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (f < 0) throw_errno("write " + path() + "/" + tmp);
     size_t off = 0;
     while (off < text.size()) {
         ssize_t w = write(f, text.data() + off, text.size() - off);
@@ -183,13 +186,27 @@ void ContainerDir::save(const ContainerState& st) const {
             if (errno == EINTR) continue;
             int e = errno;
             ::close(f);
-            throw_errno("write " + path() + "/state.json.tmp", e);
+            throw_errno("write " + path() + "/" + tmp, e);
         }
         off += static_cast<size_t>(w);
     }
     ::close(f);
-    if (renameat(fd_.get(), "state.json.tmp", fd_.get(), "state.json") < 0)
-        throw_errno("rename " + path() + "/state.json");
+    if (renameat(fd_.get(), tmp.c_str(), fd_.get(), name.c_str()) < 0) throw_errno("rename " + path() + "/" + name);
+}
+
+json ContainerDir::load_json(const std::string& name) const {
+    int f = openat(fd_.get(), name.c_str(), O_RDONLY | O_CLOEXEC);
+    if (f < 0) return nullptr;
+    std::string text;
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(f, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    ::close(f);
+    try {
+        return json::parse(text);
+    } catch (const json::exception&) {
+        return nullptr;
+    }
 }
 
 Status ContainerDir::status(const std::optional<ContainerState>& st) const {

@@ -83,6 +83,13 @@ public:
     bool has_state() const;
     ContainerState load() const;
     void save(const ContainerState& st) const;
+    // Any other record in the directory, written atomically; load_json
+    // returns null when it is missing or unreadable. create keeps the
+    // cgroup's description in "cgroup.json" from the moment the cgroup
+    // exists, so a delete after a create killed before state.json still
+    // finds and removes it.
+    void save_json(const std::string& name, const nlohmann::json& j) const;
+    nlohmann::json load_json(const std::string& name) const;
     // Status, worked out as described above.
     Status status(const std::optional<ContainerState>& st) const;
     // Removes the directory and everything in it.
