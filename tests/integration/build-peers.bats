@@ -60,7 +60,7 @@ TOML
 
 stop_containerd() {
     [ -n "${CONTAINERD_PID:-}" ] || return 0
-    ctr -a "$CONTAINERD_SOCK" -n ctrtest tasks kill -s KILL "$(test_name c)" >/dev/null 2>&1 || true
+    ctr -a "$CONTAINERD_SOCK" -n "$TEST_ID" tasks kill -s KILL "$(test_name c)" >/dev/null 2>&1 || true
     kill "$CONTAINERD_PID" 2>/dev/null
     local i
     for i in $(seq 50); do kill -0 "$CONTAINERD_PID" 2>/dev/null || break; sleep 0.1; done
@@ -76,9 +76,9 @@ podman_cmd() {
 @test "containerd imports the built image and runs it" {
     skopeo copy -q "oci:$CTR_ROOT/oci:peers:1" "oci-archive:$TEST_DIR/peers.tar:docker.io/library/peers:1"
     start_containerd
-    run ctr -a "$CONTAINERD_SOCK" -n ctrtest images import "$TEST_DIR/peers.tar"
+    run ctr -a "$CONTAINERD_SOCK" -n "$TEST_ID" images import "$TEST_DIR/peers.tar"
     [ "$status" -eq 0 ]
-    run ctr -a "$CONTAINERD_SOCK" -n ctrtest run --rm --runc-binary runc docker.io/library/peers:1 "$(test_name c)"
+    run ctr -a "$CONTAINERD_SOCK" -n "$TEST_ID" run --rm --runc-binary runc docker.io/library/peers:1 "$(test_name c)"
     [ "$status" -eq 0 ]
     [[ "$output" == *"hello from ctr-build"* ]]
     [[ "$output" == *"doomed-gone"* ]]
