@@ -30,7 +30,7 @@ grep -q '"/bin/true"' "$work/bundle/config.json"
 cd "$work/bundle"
 
 declare -A cmd=(
-    [ctr-run]="$top/bin/ctr-run --root $work/ctr-run run"
+    [ctr-run]="${CTR_RUN_BIN:-$top/bin/ctr-run} --root $work/ctr-run run"
     [crun]="crun --root $work/crun run"
     [runc]="runc --root $work/runc run"
 )

@@ -324,6 +324,8 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
         console.reset();
         listen.reset();
 
+        // The init sets up its mounts while we make its cgroup.
+        L.chan.send("go", std::to_string(L.pid));
         if (L.cgroup) {
             // Recorded before it exists: a create killed now leaves a record
             // delete can act on (removing a cgroup that isn't there is fine).
@@ -331,7 +333,7 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
             L.dir.save_json("cgroup.json", L.st.cgroup);
             L.cgroup->create(L.pid);
         }
-        L.chan.send("go", std::to_string(L.pid));
+        L.chan.send("cgroup-done");
 
         L.st.id = o.id;
         L.st.pid = L.pid;
@@ -372,7 +374,9 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
         if (L.console_peer) L.master = receive_fd(L.console_peer.get());
         L.dir.save(L.st);
         L.chan.send("commit");
-        L.chan.expect("committed", "commit the container");
+        // `run` stays until the init has exec'd: it goes on at once and
+        // passes "committed" by on its way (see run()).
+        if (!run_mode) L.chan.expect("committed", "commit the container");
     } catch (...) {
         if (L.pid > 0) {
             ::kill(L.pid, SIGKILL);
@@ -502,6 +506,7 @@ int run(const Globals& g, const CreateOptions& o) {
     launch(g, o, true, L);
     L.chan.send("start");
     Message m = L.chan.receive();
+    if (m.verb == "committed") m = L.chan.receive();
     if (m.verb == "error") {
         waitpid(L.pid, nullptr, 0);
         if (L.cgroup) destroy_cgroup(*L.cgroup);

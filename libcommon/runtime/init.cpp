@@ -576,10 +576,23 @@ void close_other_fds(int first_free, std::vector<int> keep) {
 
     Message go = chan.expect("go", "wait for the runtime");
     pid_t host_pid = static_cast<pid_t>(std::stol(go.text));
+    // The runtime moves us into the container's cgroup while we set up the
+    // mounts (a v1 migration costs an RCU grace period per hierarchy); we
+    // wait for it before anything that depends on our cgroup: the cgroup
+    // namespace, cgroup mounts, hooks, and before any other message.
+    bool in_cgroup = false;
+    auto await_cgroup = [&] {
+        if (in_cgroup) return;
+        chan.expect("cgroup-done", "wait for the container's cgroup");
+        in_cgroup = true;
+    };
 
     const Namespace* userns = c.ns(CLONE_NEWUSER);
     const Namespace* cgns = c.ns(CLONE_NEWCGROUP);
-    if (cgns && cgns->path.empty() && unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare the cgroup namespace");
+    if (cgns && cgns->path.empty()) {
+        await_cgroup();
+        if (unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare the cgroup namespace");
+    }
     if (userns) {
         bool root_mapped = false;
         for (const auto& m : c.uid_mappings) root_mapped = root_mapped || m.container_id == 0;
@@ -602,7 +615,10 @@ void close_other_fds(int first_free, std::vector<int> keep) {
         bool dev_is_bind = false;
         for (const auto& m : c.mounts)
             if (m.destination == "/dev" && m.opts.bind) dev_is_bind = true;
-        for (const auto& m : c.mounts) mount_one(root.get(), m, userns != nullptr, cgns != nullptr);
+        for (const auto& m : c.mounts) {
+            if (m.type == "cgroup" || m.type == "cgroup2") await_cgroup();
+            mount_one(root.get(), m, userns != nullptr, cgns != nullptr);
+        }
         if (!dev_is_bind) setup_dev(root.get(), c, userns != nullptr);
         // The cwd exists (made if missing, as runc does).
         try {
@@ -611,6 +627,7 @@ void close_other_fds(int first_free, std::vector<int> keep) {
             throw Error("cwd (\"" + c.process.cwd + "\") set in config.json: " + e.what());
         }
     }
+    await_cgroup();
     if (!c.hooks.prestart.empty() || !c.hooks.create_runtime.empty()) {
         chan.send("hooks");
         chan.expect("hooks-done", "wait for the createRuntime hooks");

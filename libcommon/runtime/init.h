@@ -5,7 +5,8 @@
 //
 // Everything it needs is prepared by the runtime before the clone and handed
 // over in InitContext; it talks back over the Channel (see channel.h):
-//   runtime -> init  "go" <host pid>    maps and cgroup are in place
+//   runtime -> init  "go" <host pid>    the id maps are in place
+//   runtime -> init  "cgroup-done"      the init is in the container's cgroup
 //   init -> runtime  "hooks"            run prestart/createRuntime now
 //   runtime -> init  "hooks-done"
 //   init -> runtime  "seccomp" <fd>     SCMP_ACT_NOTIFY: take this listener fd
@@ -13,6 +14,8 @@
 //   init -> runtime  "ready"            all set up, blocked before exec
 //   runtime -> init  "commit"           state.json is written
 //   init -> runtime  "committed"        no parent-death signal any more
+//                                       (`run` sends "start" right after
+//                                       "commit" and doesn't wait for it)
 //   then, for `create`, the init waits on the start socket (accept); for
 //   `run`, on "start" over the channel. Errors: "error" <message>.
 #pragma once
