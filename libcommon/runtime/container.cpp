@@ -274,6 +274,8 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
     L.config = parse_config(text, o.bundle);
     const Config& c = L.config;
     for (const auto& w : c.warnings) log::warn(w);
+    log::debug("config " + o.bundle + "/config.json: rootfs " + c.root_path + ", " +
+               std::to_string(c.mounts.size()) + " mounts, " + std::to_string(c.namespaces.size()) + " namespaces");
     bool foreground = run_mode && !o.detach;
     validate(c, o, foreground);
     // Both check their part of the config before anything exists.
@@ -318,6 +320,7 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
         auto [mine, theirs] = Channel::pair();
         ctx.channel = &theirs;
         L.pid = spawn_init(c, ctx, mine, theirs);
+        log::debug("init started: host pid " + std::to_string(L.pid));
         L.chan = std::move(mine);
         L.pidfd.reset(open_pidfd(L.pid));
         theirs.close();
@@ -330,6 +333,7 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
             // Recorded before it exists: a create killed now leaves a record
             // delete can act on (removing a cgroup that isn't there is fine).
             L.st.cgroup = L.cgroup->describe();
+            log::debug("cgroup: " + L.st.cgroup.dump());
             L.dir.save_json("cgroup.json", L.st.cgroup);
             L.cgroup->create(L.pid);
         }
@@ -348,6 +352,7 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
         L.st.owner = pw ? pw->pw_name : "";
         for (;;) {
             Message m = L.chan.receive();
+            if (m.verb != "error") log::debug("init: " + m.verb);
             if (m.verb == "ready") break;
             if (m.verb == "hooks") {
                 std::string s = hook_state(o.id, "creating", L.pid, o.bundle, c.annotations);

@@ -594,9 +594,10 @@ void close_other_fds(int first_free, std::vector<int> keep) {
         if (unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare the cgroup namespace");
     }
     if (userns) {
-        bool root_mapped = false;
-        for (const auto& m : c.uid_mappings) root_mapped = root_mapped || m.container_id == 0;
-        if (root_mapped && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) throw_errno("become root in the user namespace");
+        // Root in the user namespace (made or joined by path) when it maps
+        // a root; EINVAL says it doesn't, and we stay the overflow id.
+        if (setresgid(0, 0, 0) < 0 && errno != EINVAL) throw_errno("become gid 0 in the user namespace");
+        if (setresuid(0, 0, 0) < 0 && errno != EINVAL) throw_errno("become uid 0 in the user namespace");
     }
     umask(0);
     if (c.process.oom_score_adj) write_file("/proc/self/oom_score_adj", std::to_string(*c.process.oom_score_adj));
