@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "libcommon/runtime/hooks.h"
@@ -138,16 +139,22 @@ std::vector<HostMount> host_cgroup_mounts() {
 }
 
 // This process's cgroup path in the hierarchy with the given controllers
-// ("" for the unified one), from /proc/self/cgroup.
+// ("" for the unified one), from /proc/self/cgroup (read once: the init
+// asks once per hierarchy, after the runtime has placed it).
 std::string own_cgroup(const std::string& controllers) {
-    std::ifstream in("/proc/self/cgroup");
-    std::string line;
-    while (std::getline(in, line)) {
-        auto a = line.find(':'), b = line.find(':', a + 1);
-        if (a == std::string::npos || b == std::string::npos) continue;
-        if (line.substr(a + 1, b - a - 1) == controllers) return line.substr(b + 1);
-    }
-    return "/";
+    static std::map<std::string, std::string> paths = [] {
+        std::map<std::string, std::string> m;
+        std::ifstream in("/proc/self/cgroup");
+        std::string line;
+        while (std::getline(in, line)) {
+            auto a = line.find(':'), b = line.find(':', a + 1);
+            if (a == std::string::npos || b == std::string::npos) continue;
+            m.emplace(line.substr(a + 1, b - a - 1), line.substr(b + 1));
+        }
+        return m;
+    }();
+    auto it = paths.find(controllers);
+    return it == paths.end() ? "/" : it->second;
 }
 
 std::string filter_cgroup_options(const std::string& sopts) {
