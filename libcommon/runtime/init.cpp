@@ -302,10 +302,11 @@ void copy_up(int from_dir, int to_dir) {
     closedir(d);
 }
 
+// In runc's order (it shows in a user namespace, where each is a bind mount).
 const Device kDefaultDevices[] = {
-    {"/dev/null", 'c', 1, 3, 0666, 0, 0},    {"/dev/zero", 'c', 1, 5, 0666, 0, 0},
-    {"/dev/full", 'c', 1, 7, 0666, 0, 0},    {"/dev/random", 'c', 1, 8, 0666, 0, 0},
-    {"/dev/urandom", 'c', 1, 9, 0666, 0, 0}, {"/dev/tty", 'c', 5, 0, 0666, 0, 0},
+    {"/dev/null", 'c', 1, 3, 0666, 0, 0}, {"/dev/random", 'c', 1, 8, 0666, 0, 0},
+    {"/dev/full", 'c', 1, 7, 0666, 0, 0}, {"/dev/tty", 'c', 5, 0, 0666, 0, 0},
+    {"/dev/zero", 'c', 1, 5, 0666, 0, 0}, {"/dev/urandom", 'c', 1, 9, 0666, 0, 0},
 };
 
 void create_device(int root, const Device& d, bool userns) {
@@ -654,8 +655,9 @@ void close_other_fds(int first_free, std::vector<int> keep) {
             if (path[i] == '.') path[i] = '/';
         write_file(path, value);
     }
-    mask_paths(root.get(), c.masked_paths);
+    // runc's order: a path both read-only and masked ends up masked.
     readonly_paths(root.get(), c.readonly_paths);
+    mask_paths(root.get(), c.masked_paths);
 
     if (c.process.terminal) {
         std::string slave_path;
