@@ -587,7 +587,7 @@ void close_other_fds(int first_free, std::vector<int> keep) {
     // The runtime moves us into the container's cgroup while we set up the
     // mounts (a v1 migration costs an RCU grace period per hierarchy); we
     // wait for it before anything that depends on our cgroup: the cgroup
-    // namespace, cgroup mounts, hooks, and before any other message.
+    // namespace, cgroup mounts, device nodes, hooks, and any other message.
     bool in_cgroup = false;
     auto await_cgroup = [&] {
         if (in_cgroup) return;
@@ -628,6 +628,8 @@ void close_other_fds(int first_free, std::vector<int> keep) {
             if (m.type == "cgroup" || m.type == "cgroup2") await_cgroup();
             mount_one(root.get(), m, userns != nullptr, cgns != nullptr);
         }
+        // Device nodes are made under the container's devices cgroup, as runc does.
+        await_cgroup();
         if (!dev_is_bind) setup_dev(root.get(), c, userns != nullptr);
         // The cwd exists (made if missing, as runc does).
         try {
