@@ -80,3 +80,48 @@ wait_recvtty() {
     [[ $output == *nobody-listens* ]]
     [ -z "$(ls "$RUN_ROOT")" ]
 }
+
+@test "run in the foreground passes its terminal's size at start and on resize (SIGWINCH)" {
+    set_args sh -c 'stty size; while read x; do stty size; [ "$(stty size)" = "40 120" ] && exit 0; done'
+    run python3 - "$RUN_ROOT" "$BUNDLE" "$CID" <<'EOS'
+import fcntl, os, pty, select, struct, sys, termios, time
+root, bundle, cid = sys.argv[1:4]
+fd, slave = os.openpty()
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 20, 70, 0, 0))
+pid = os.fork()
+if pid == 0:
+    os.close(fd)
+    os.setsid()
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    for i in range(3):
+        os.dup2(slave, i)
+    os.execvp("ctr-run", ["ctr-run", "--root", root, "run", "--bundle", bundle, cid])
+os.close(slave)
+out = b""
+def pump(until, limit=10):
+    global out
+    end = time.time() + limit
+    while until not in out and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            out += chunk
+pump(b"20 70")
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+for _ in range(40):
+    os.write(fd, b"go\r")
+    pump(b"40 120", 0.25)
+    if b"40 120" in out:
+        break
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
+sys.exit(os.waitstatus_to_exitcode(status))
+EOS
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ $output == *"20 70"*"40 120"* ]] || { echo "$output"; false; }
+}
