@@ -81,10 +81,7 @@ int pull_main(int argc, char** argv) {
             std::cout << res.image_id.hex() << std::endl;
             continue;
         }
-        std::string shown = parse_reference(res.name).familiar();
-        std::fprintf(stderr, "Digest: %s\n", res.digest.str().c_str());
-        std::fprintf(stderr, "Status: %s for %s\n", res.downloaded ? "Downloaded newer image" : "Image is up to date",
-                     shown.c_str());
+        print_pull_status(res);
         std::cout << res.name << std::endl;
     }
     return 0;

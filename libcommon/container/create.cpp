@@ -124,6 +124,7 @@ std::string create(const store::Store& store, CreateRequest req) {
         if (req.pull != "always") std::cerr << "Unable to find image '" << req.image_ref << "' locally\n";
         registry::PullOptions po;
         auto r = registry::pull(store, req.image_ref, po);
+        registry::print_pull_status(r);
         image = store.resolve(r.tag_name.empty() ? r.name : r.tag_name);
     }
     const json& ic = image->config.contains("config") ? image->config["config"] : json::object();

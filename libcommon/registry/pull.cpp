@@ -1,6 +1,7 @@
 #include "libcommon/registry/pull.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <exception>
 #include <mutex>
@@ -299,6 +300,13 @@ std::vector<std::string> remote_tags(const std::string& reference, const PullOpt
         throw Error("list tags of " + ref.repository() + ": " + e.what());
     }
     return out;
+}
+
+void print_pull_status(const PullResult& result) {
+    std::string shown = parse_reference(result.name).familiar();
+    std::fprintf(stderr, "Digest: %s\n", result.digest.str().c_str());
+    std::fprintf(stderr, "Status: %s for %s\n", result.downloaded ? "Downloaded newer image" : "Image is up to date",
+                 shown.c_str());
 }
 
 }  // namespace ctr::registry

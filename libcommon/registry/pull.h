@@ -46,6 +46,10 @@ struct PullResult {
 // Throws ctr::Error naming the reference and what failed; Interrupted on Ctrl-C.
 PullResult pull(const store::Store& store, const std::string& reference, const PullOptions& options);
 
+// docker's closing lines of a pull, on stderr: "Digest: sha256:…" and
+// "Status: Downloaded newer image for NAME" (or "Image is up to date for NAME").
+void print_pull_status(const PullResult& result);
+
 // The tags of the repository `reference` names (for --all-tags), fully qualified references.
 std::vector<std::string> remote_tags(const std::string& reference, const PullOptions& options);
 
