@@ -376,7 +376,11 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
         if (stat("/proc/self/exe", &exe) < 0) throw_errno("stat /proc/self/exe");
         L.st.exe_dev = exe.st_dev;
         L.st.exe_ino = exe.st_ino;
-        if (L.console_peer) L.master = receive_fd(L.console_peer.get());
+        if (L.console_peer) {
+            L.master = receive_fd(L.console_peer.get());
+            // Our terminal's size before the program starts, as runc does.
+            copy_size(STDIN_FILENO, L.master.get());
+        }
         L.dir.save(L.st);
         L.chan.send("commit");
         // `run` stays until the init has exec'd: it goes on at once and

@@ -123,10 +123,6 @@ private:
     struct termios saved_ = {};
 };
 
-void copy_size(int from, int to) {
-    struct winsize ws;
-    if (ioctl(from, TIOCGWINSZ, &ws) == 0) ioctl(to, TIOCSWINSZ, &ws);
-}
 
 bool pump(int from, int to, bool draining = false) {
     char buf[16384];
@@ -145,6 +141,11 @@ bool pump(int from, int to, bool draining = false) {
 }
 
 }  // namespace
+
+void copy_size(int from, int to) {
+    struct winsize ws;
+    if (ioctl(from, TIOCGWINSZ, &ws) == 0) ioctl(to, TIOCSWINSZ, &ws);
+}
 
 void relay_pty(int master, int stop_fd, int sigfd, int init_pid) {
     RawMode raw(STDIN_FILENO);

@@ -34,4 +34,8 @@ void become_tty_session(int slave);
 // window-size changes (SIGWINCH via the signalfd sigfd, may be -1).
 void relay_pty(int master, int stop_fd, int sigfd, int init_pid);
 
+// Gives the terminal `to` the window size of terminal `from` (nothing if
+// `from` isn't a terminal).
+void copy_size(int from, int to);
+
 }  // namespace ctr::runtime
