@@ -138,6 +138,9 @@ private:
     ImageState commit(const ImageState& parent, json config, const std::optional<store::Layer>& layer,
                       const std::string& created_by, const std::string& key);
     std::optional<store::Layer> make_layer(const std::string& upper);
+    // Mounts the stage's image with a fresh upper directory, lets `change`
+    // write into its root (an open directory fd), and makes the layer.
+    std::optional<store::Layer> change_rootfs(const Stage& st, const std::function<void(int)>& change);
     void use(Stage& st, ImageState img, bool from_cache);
 
     const store::Store& store_;
@@ -156,6 +159,7 @@ private:
     std::string empty_dir_;
     std::map<std::string, std::unique_ptr<MountedImage>> mounted_;
     int scratch_ = 0;
+    int changes_ = 0;
 };
 
 std::string Builder::created() const {
@@ -633,31 +637,37 @@ void Builder::copy_step(Stage& st, const Instruction& ins, bool add) {
     std::string key = cache_key(st.image, created_by);
     if (auto hit = cached(key)) return use(st, *hit, true);
 
-    std::string dir = tmp_->path() + "/copy-" + std::to_string(step_);
-    std::optional<store::Layer> layer;
+    auto layer = change_rootfs(st, [&](int root) {
+        try {
+            if (!chown.empty()) opts.owner = resolve_chown(root, chown);
+            if (!rels.empty()) copy_sources(src, rels, root, dest, opts);
+            if (!fetched.empty()) {
+                CopyOptions remote = opts;
+                remote.extract_archives = false;  // docker never unpacks what it downloads
+                copy_sources(downloads, fetched, root, dest, remote);
+            }
+            for (size_t i = 0; i < inline_files.size(); i++)
+                write_inline_file(root, inline_files[i]->name, contents[i], dest, dest_dir, opts);
+        } catch (const Error& e) {
+            fail(ins, ins.keyword + " failed: " + e.what());
+        }
+    });
+    use(st, commit(st.image, st.image.config, layer, created_by, key), false);
+}
+
+std::optional<store::Layer> Builder::change_rootfs(const Stage& st, const std::function<void(int)>& change) {
+    std::string dir = tmp_->path() + "/step-" + std::to_string(step_) + "-" + std::to_string(++changes_);
     {
         bundle::OverlayMount mount(
             {lowerdirs(st.image), dir + "/upper", dir + "/work", dir + "/rootfs", kOverlayOptions});
         UniqueFd root(::open((dir + "/rootfs").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!root) throw_errno("open " + dir + "/rootfs");
-        try {
-            if (!chown.empty()) opts.owner = resolve_chown(root.get(), chown);
-            if (!rels.empty()) copy_sources(src, rels, root.get(), dest, opts);
-            if (!fetched.empty()) {
-                CopyOptions remote = opts;
-                remote.extract_archives = false;  // docker never unpacks what it downloads
-                copy_sources(downloads, fetched, root.get(), dest, remote);
-            }
-            for (size_t i = 0; i < inline_files.size(); i++)
-                write_inline_file(root.get(), inline_files[i]->name, contents[i], dest, dest_dir, opts);
-        } catch (const Error& e) {
-            fail(ins, ins.keyword + " failed: " + e.what());
-        }
+        change(root.get());
     }
     store::remove_tree(dir + "/work");
-    layer = make_layer(dir + "/upper");
-    use(st, commit(st.image, st.image.config, layer, created_by, key), false);
+    auto layer = make_layer(dir + "/upper");
     store::remove_tree(dir);
+    return layer;
 }
 
 void Builder::dispatch(Stage& st, const Instruction& ins) {
@@ -726,7 +736,19 @@ void Builder::dispatch(Stage& st, const Instruction& ins) {
             std::string cur = st.image.config["config"].is_object() ? st.image.config["config"].value("WorkingDir", "") : "";
             if (!dir.starts_with("/")) dir = (cur.empty() ? "/" : cur + "/") + dir;
             dir = dockerfile::clean_path(dir);
-            return config_step(st, nop("WORKDIR " + dir), [&](json& c) { c["WorkingDir"] = dir; });
+            // Like docker, WORKDIR creates the directory (a small layer) when the image lacks it.
+            std::string created_by = nop("WORKDIR " + dir);
+            std::string key = cache_key(st.image, created_by);
+            if (auto hit = cached(key)) return use(st, *hit, true);
+            auto layer = change_rootfs(st, [&](int root) {
+                auto existing = stat_in_root(root, dir);
+                if (!existing) mkdirs_in_root(root, dir);
+                else if (!S_ISDIR(existing->st_mode)) fail(ins, "WORKDIR " + dir + ": not a directory in the image");
+            });
+            json cfg = st.image.config;
+            if (!cfg.contains("config") || !cfg["config"].is_object()) cfg["config"] = json::object();
+            cfg["config"]["WorkingDir"] = dir;
+            return use(st, commit(st.image, cfg, layer, created_by, key), false);
         }
         if (kw == "USER") {
             std::string user = dockerfile::expand_word(ins.args, vars, esc);

@@ -92,6 +92,12 @@ EOF
     [ "$(jq -c .config.Entrypoint <<<"$cfg")" = '["docker-entrypoint.sh"]' ]
     [ "$(jq -c .config.Cmd <<<"$cfg")" = '["node","current/index.js"]' ]
     [ "$(jq -r '.history[-1].empty_layer' <<<"$cfg")" = true ]
+    # WORKDIR made the directory (a layer of its own); ENV added no layer.
+    [ "$(jq -r '[.history[] | select(.created_by | test("WORKDIR"))][0].empty_layer' <<<"$cfg")" = null ]
+    [ "$(jq -r '[.history[] | select(.created_by | test("ENV"))][0].empty_layer' <<<"$cfg")" = true ]
+    digest=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "ghost:latest") | .digest' "$CTR_ROOT/oci/index.json")
+    layer=$(jq -r '.layers[1].digest' "$CTR_ROOT/oci/blobs/sha256/${digest#sha256:}")
+    [[ "$(tar -tzf "$CTR_ROOT/oci/blobs/sha256/${layer#sha256:}")" == *"var/lib/ghost/"* ]]
     run run_image ghost:latest /usr/local/bin/docker-entrypoint.sh node current/index.js
     [ "$status" -eq 0 ]
     [[ "$output" == *"entrypoint got: node current/index.js"* ]]
