@@ -1,12 +1,11 @@
 // ctr-inspect NAME...: docker-like JSON of images (and containers), or a Go
 // template evaluated over each (-f).
-#include <dirent.h>
-
 #include <cxxopts.hpp>
 #include <iostream>
 
 #include "libcommon/cli/main.h"
-#include "libcommon/store/fsutil.h"
+#include "libcommon/container/record.h"
+#include "libcommon/store/containers.h"
 #include "libcommon/store/inspect.h"
 #include "libcommon/store/store.h"
 #include "libcommon/template/format.h"
@@ -16,34 +15,17 @@ namespace {
 
 using nlohmann::ordered_json;
 
-// A container's record, found by full id, unique id prefix or name. Its JSON
-// is $CTR_ROOT/containers/<id>/container.json as ctr-create wrote it.
+// A container found by full id, name or unique id prefix, as docker inspect
+// shows it (State reconciled with the machine); nullopt if none matches.
 std::optional<ordered_json> find_container(const ctr::store::Store& store, const std::string& key) {
-    DIR* d = ::opendir(store.containers_dir().c_str());
-    if (!d) return std::nullopt;
-    std::vector<std::string> ids;
-    while (auto* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") ids.push_back(n);
+    std::string id;
+    try {
+        id = ctr::container::resolve(store.containers_dir(), key);
+    } catch (const ctr::Error& e) {
+        if (std::string(e.what()).starts_with("No such container")) return std::nullopt;
+        throw;
     }
-    ::closedir(d);
-    std::optional<ordered_json> by_prefix;
-    int prefix_hits = 0;
-    for (auto& id : ids) {
-        std::string path = store.containers_dir() + "/" + id + "/container.json";
-        if (!ctr::store::path_exists(path)) continue;
-        ordered_json j;
-        try {
-            j = ordered_json::parse(ctr::store::read_file(path));
-        } catch (const std::exception& e) {
-            throw ctr::Error(path + ": " + e.what());
-        }
-        std::string name = j.is_object() ? j.value("Name", "") : "";
-        if (id == key || name == key || name == "/" + key) return j;
-        if (!key.empty() && id.starts_with(key)) by_prefix = j, prefix_hits++;
-    }
-    if (prefix_hits > 1) throw ctr::Error("multiple containers match the id prefix \"" + key + "\"");
-    return by_prefix;
+    return ctr::store::container_inspect(ctr::store::load_container(store.containers_dir(), id));
 }
 
 int inspect_main(int argc, char** argv) {

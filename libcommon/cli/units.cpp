@@ -87,19 +87,28 @@ void Table::add_tabbed(std::string_view text) {
     }
 }
 
+namespace {
+// Characters, not bytes: "…" is one column wide, as Go's tabwriter counts.
+size_t columns(const std::string& s) {
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xc0) != 0x80;
+    return n;
+}
+}  // namespace
+
 std::string Table::str() const {
     std::vector<size_t> width;
     for (auto& r : rows_)
         for (size_t c = 0; c + 1 < r.size(); c++) {
             if (width.size() <= c) width.resize(c + 1, 0);
-            width[c] = std::max(width[c], std::max<size_t>(10, r[c].size() + 3));
+            width[c] = std::max(width[c], std::max<size_t>(10, columns(r[c]) + 3));
         }
     std::string out;
     for (auto& r : rows_) {
         std::string line;
         for (size_t c = 0; c < r.size(); c++) {
             line += r[c];
-            if (c + 1 < r.size()) line += std::string(width[c] - r[c].size(), ' ');
+            if (c + 1 < r.size()) line += std::string(width[c] - columns(r[c]), ' ');
         }
         while (!line.empty() && line.back() == ' ') line.pop_back();
         out += line + "\n";

@@ -55,3 +55,27 @@ teardown() { ctr_teardown; }
     [ "$(ctr-inspect -f '{{.Id}}' "${cid:0:12}")" = "$cid" ]
     [ "$(ctr-inspect --type image -f '{{.Id}}' img)" = "$id" ]
 }
+
+@test "containers: docker-like JSON, -f, container first then image, --type" {
+    import_busybox >/dev/null
+    id=$(ctr-create --name "$(test_name box)" -e A=1 busybox sh -c 'exit 0')
+    run ctr-inspect "$(test_name box)"
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq -r '.[0].Id')" = "$id" ]
+    [ "$(echo "$output" | jq -r '.[0].Name')" = "/$(test_name box)" ]
+    [ "$(echo "$output" | jq -r '.[0].State.Status')" = created ]
+    [ "$(echo "$output" | jq -r '.[0].State.Running')" = false ]
+    [ "$(echo "$output" | jq -r '.[0].State.FinishedAt')" = 0001-01-01T00:00:00Z ]
+    [ "$(echo "$output" | jq -r '.[0].Path')" = sh ]
+    [ "$(echo "$output" | jq -r '.[0].LogPath')" = "$CTR_ROOT/containers/$id/log.json" ]
+    [ "$(echo "$output" | jq -r '.[0].State | has("MonitorPid")')" = false ]
+    [ "$(ctr-inspect -f '{{.State.Status}}' "${id:0:8}")" = created ]
+    [[ $(ctr-inspect -f '{{json .Config.Env}}' "$id") == *'"A=1"'* ]]
+    # A container named like an image wins; --type picks.
+    id2=$(ctr-create --name busybox busybox true)
+    [ "$(ctr-inspect -f '{{.Id}}' busybox)" = "$id2" ]
+    [ "$(ctr-inspect --type image -f '{{.Id}}' busybox)" = "$(ctr-images -q --no-trunc busybox)" ]
+    run ctr-inspect --type container nosuch
+    [ "$status" -eq 1 ]
+    [[ $output == *"No such object: nosuch"* ]]
+}

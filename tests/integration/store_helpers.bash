@@ -77,3 +77,14 @@ stop_containerd() {
     kill -9 "$CONTAINERD_PID" 2>/dev/null || true
     CONTAINERD_PID=
 }
+
+# make_images N: N small distinct one-layer images gen/N:latest (each a tiny tar).
+make_images() {
+    local d i
+    d=$(mktemp -d "$TEST_DIR/img.XXXXXX")
+    for i in $(seq 1 "$1"); do
+        echo "$i" >"$d/f"
+        tar -C "$d" -c f | ctr-import -q - "gen/$i" >/dev/null
+    done
+    rm -rf "$d"
+}

@@ -1,0 +1,210 @@
+// ctr-ps [OPTIONS]: docker ps's table of containers, read from their records
+// without taking any lock a running container holds.
+#define CXXOPTS_VECTOR_DELIMITER '\0'
+#include <cxxopts.hpp>
+#include <iostream>
+#include <map>
+#include <regex>
+
+#include "libcommon/cli/main.h"
+#include "libcommon/store/containers.h"
+#include "libcommon/store/store.h"
+#include "libcommon/template/format.h"
+
+namespace {
+
+using ctr::store::ContainerView;
+using nlohmann::json;
+
+// One -f/--filter KEY=VALUE; filters of one key are OR'ed, different keys AND'ed.
+struct Filters {
+    std::map<std::string, std::vector<std::string>> by_key;
+
+    void add(const std::string& f) {
+        auto eq = f.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw ctr::ExitError(125, "invalid filter \"" + f + "\" (KEY=VALUE)");
+        std::string k = f.substr(0, eq);
+        static const std::vector<std::string> known = {"status", "name", "id", "label", "ancestor", "exited", "before", "since"};
+        if (std::find(known.begin(), known.end(), k) == known.end())
+            throw ctr::ExitError(125, "invalid filter \"" + k + "\" (status, name, id, label, ancestor, exited, before, since)");
+        std::string v = f.substr(eq + 1);
+        if (k == "status") {
+            static const std::vector<std::string> states = {"created", "restarting", "running", "removing", "paused", "exited", "dead"};
+            if (std::find(states.begin(), states.end(), v) == states.end())
+                throw ctr::ExitError(125, "invalid filter 'status=" + v + "' (created, restarting, running, removing, paused, exited, dead)");
+        }
+        if (k == "exited") {
+            try {
+                size_t used = 0;
+                std::stoi(v, &used);
+                if (used != v.size()) throw std::invalid_argument(v);
+            } catch (const std::exception&) {
+                throw ctr::ExitError(125, "invalid filter 'exited=" + v + "': not an exit code");
+            }
+        }
+        by_key[k].push_back(v);
+    }
+    bool has(const std::string& k) const { return by_key.count(k) > 0; }
+};
+
+bool any_of(const std::vector<std::string>& vs, const std::function<bool(const std::string&)>& f) {
+    return std::any_of(vs.begin(), vs.end(), f);
+}
+
+bool image_matches(const ctr::store::Store& store, const ContainerView& c, const std::string& want,
+                   std::map<std::string, std::string>& resolved) {
+    std::string ref = c.record.value("ImageRef", ""), id = c.record.value("Image", "");
+    if (ref == want || (ref.find(':') == std::string::npos && ref + ":latest" == want) || ref == want + ":latest")
+        return true;
+    std::string hex = id.starts_with("sha256:") ? id.substr(7) : id;
+    std::string w = want.starts_with("sha256:") ? want.substr(7) : want;
+    if (w.size() >= 4 && hex.starts_with(w)) return true;
+    auto it = resolved.find(want);
+    if (it == resolved.end()) {
+        std::string found;
+        try {
+            found = store.resolve(want).id().str();
+        } catch (const std::exception&) {
+        }
+        it = resolved.emplace(want, found).first;
+    }
+    return !it->second.empty() && it->second == id;
+}
+
+int ps_main(int argc, char** argv) {
+    cxxopts::Options opts("ctr-ps", "List containers (running ones unless -a).");
+    opts.custom_help("[OPTIONS]");
+    opts.add_options()
+        ("a,all", "Show all containers (default shows just running)")
+        ("q,quiet", "Only display container ids")
+        ("n,last", "Show the N last created containers (all states)", cxxopts::value<int>(), "N")
+        ("l,latest", "Show the latest created container (all states)")
+        ("s,size", "Display total file sizes (writable layer, and virtual with the image)")
+        ("no-trunc", "Don't truncate output")
+        ("f,filter", "Filter: status=, name=, id=, label=KEY[=VALUE], ancestor=IMAGE, exited=CODE, before=, since=",
+         cxxopts::value<std::vector<std::string>>(), "F")
+        ("format", "Format: table, 'table TEMPLATE', json, or a Go template such as '{{.ID}} {{.Names}}'",
+         cxxopts::value<std::string>(), "FMT")
+        ("h,help", "Show this help")
+        ("version", "Show the version");
+    cxxopts::ParseResult r;
+    try {
+        r = opts.parse(argc, argv);
+    } catch (const cxxopts::exceptions::exception& e) {
+        throw ctr::ExitError(125, e.what());
+    }
+    if (r.count("help")) {
+        std::cout << opts.help();
+        return 0;
+    }
+    if (r.count("version")) {
+        std::cout << ctr::version_line("ctr-ps") << "\n";
+        return 0;
+    }
+    if (!r.unmatched().empty()) throw ctr::ExitError(125, "ctr-ps takes no arguments (got \"" + r.unmatched()[0] + "\")");
+    Filters filters;
+    if (r.count("filter"))
+        for (auto& f : r["filter"].as<std::vector<std::string>>()) filters.add(f);
+    int last = -1;
+    if (r.count("last")) last = r["last"].as<int>();
+    if (r.count("latest")) last = 1;
+    bool all = r.count("all") || last >= 0 || filters.has("status") || filters.has("exited");
+    bool no_trunc = r.count("no-trunc") > 0;
+    double now = ctr::store::now_seconds();
+
+    std::string root = ctr::store::default_root();
+    auto containers = ctr::store::load_containers(root + "/containers");
+    std::optional<ctr::store::Store> store;
+    auto get_store = [&]() -> ctr::store::Store& {
+        if (!store) store = ctr::store::Store::open(root);
+        return *store;
+    };
+    // before=/since= name containers; keep those created before/after them.
+    std::optional<double> before, since;
+    for (auto& [key, dest] : {std::pair{"before", &before}, std::pair{"since", &since}})
+        if (filters.has(key))
+            for (auto& v : filters.by_key[key]) {
+                bool hit = false;
+                for (auto& c : containers)
+                    if (c.id == v || c.record.value("Name", "") == v || (v.size() >= 1 && c.id.starts_with(v))) {
+                        *dest = c.created;
+                        hit = true;
+                        break;
+                    }
+                if (!hit) throw ctr::ExitError(1, "No such container: " + v);
+            }
+
+    std::map<std::string, std::string> resolved;
+    std::vector<nlohmann::ordered_json> rows;
+    int taken = 0;
+    for (auto& c : containers) {
+        if (last >= 0 && taken >= last) break;
+        std::string status = c.state.value("Status", "created");
+        if (status == "running" && c.state.value("Paused", false)) status = "paused";
+        bool running = status == "running" || status == "paused" || status == "restarting";
+        if (!all && !running) continue;
+        const auto& fk = filters.by_key;
+        if (fk.count("status") && !any_of(fk.at("status"), [&](const std::string& v) { return v == status; })) continue;
+        if (fk.count("id") && !any_of(fk.at("id"), [&](const std::string& v) { return c.id.starts_with(v); })) continue;
+        std::string name = c.record.value("Name", "");
+        if (fk.count("name") && !any_of(fk.at("name"), [&](const std::string& v) {
+                try {
+                    return std::regex_search(name, std::regex(v.starts_with("/") ? v.substr(1) : v));
+                } catch (const std::regex_error&) {
+                    throw ctr::ExitError(125, "invalid filter 'name=" + v + "': not a regular expression");
+                }
+            }))
+            continue;
+        if (fk.count("exited")) {
+            int code = c.state.value("ExitCode", 0);
+            if (status != "exited" || !any_of(fk.at("exited"), [&](const std::string& v) { return std::stoi(v) == code; }))
+                continue;
+        }
+        if (fk.count("label")) {
+            json labels = c.record.contains("Config") && c.record["Config"].is_object()
+                              ? c.record["Config"].value("Labels", json::object()) : json::object();
+            if (!labels.is_object()) labels = json::object();
+            bool ok = true;
+            for (auto& v : fk.at("label")) {
+                auto eq = v.find('=');
+                std::string k = v.substr(0, eq);
+                if (!labels.contains(k) || (eq != std::string::npos && labels[k] != v.substr(eq + 1))) ok = false;
+            }
+            if (!ok) continue;
+        }
+        if (fk.count("ancestor") &&
+            !any_of(fk.at("ancestor"), [&](const std::string& v) { return image_matches(get_store(), c, v, resolved); }))
+            continue;
+        if (before && c.created >= *before) continue;
+        if (since && c.created <= *since) continue;
+        taken++;
+        std::optional<int64_t> image_size;
+        if (r.count("size")) {
+            image_size = 0;
+            try {
+                image_size = get_store().resolve(c.record.value("Image", "")).size();
+            } catch (const std::exception&) {
+            }
+        }
+        rows.push_back(ctr::store::ps_row(c, now, no_trunc, image_size));
+    }
+    if (r.count("quiet")) {
+        for (auto& row : rows) std::cout << row["ID"].get<std::string>() << "\n";
+        return 0;
+    }
+    std::string def = "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+    if (r.count("size")) def += "\t{{.Size}}";
+    std::string format = r.count("format") ? r["format"].as<std::string>() : "";
+    std::cout << ctr::tmpl::format_rows(rows, format, def,
+                                        {{"ID", "CONTAINER ID"}, {"Image", "IMAGE"}, {"Command", "COMMAND"},
+                                         {"RunningFor", "CREATED"}, {"CreatedAt", "CREATED AT"}, {"Status", "STATUS"},
+                                         {"Ports", "PORTS"}, {"Names", "NAMES"}, {"Size", "SIZE"}, {"Labels", "LABELS"},
+                                         {"Mounts", "MOUNTS"}, {"Networks", "NETWORKS"}, {"State", "STATE"},
+                                         {"LocalVolumes", "LOCAL VOLUMES"}});
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return ctr::run_main("ctr-ps", [&] { return ps_main(argc, argv); }); }

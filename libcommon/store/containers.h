@@ -1,0 +1,51 @@
+// The read-only views of containers that ctr-ps, ctr-inspect and ctr-prune
+// show: container.json as written by libcommon/container, reconciled with the
+// machine (a process that died unseen is exited), never taking a lock that a
+// running container's monitor could hold for long.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ctr::store {
+
+// One container as read from disk: its id, record and reconciled State.
+struct ContainerView {
+    std::string id;
+    std::string dir;
+    nlohmann::json record;
+    nlohmann::json state;  // container::live_state(record)
+    double created = 0;    // seconds since the epoch
+};
+
+// "Now" for ages in tables: $CTR_NOW (epoch seconds or RFC 3339) when set,
+// so tests can print fixed "5 minutes ago"; else the clock.
+double now_seconds();
+
+// Every container under containers_dir whose container.json reads; newest
+// first. Unreadable records are skipped (with a warning on stderr).
+std::vector<ContainerView> load_containers(const std::string& containers_dir);
+ContainerView load_container(const std::string& containers_dir, const std::string& id);
+
+// Docker's STATUS column: "Up 4 seconds", "Up 2 hours (Paused)",
+// "Exited (0) 5 seconds ago", "Created", "Restarting (1) 3 seconds ago".
+std::string status_text(const nlohmann::json& state, double now);
+// Docker's PORTS column: "0.0.0.0:8081->80/tcp, 443/tcp".
+std::string ports_text(const nlohmann::json& record, const nlohmann::json& state);
+// Path and Args joined as docker's COMMAND (unquoted, untruncated).
+std::string command_text(const nlohmann::json& record);
+// Bytes used by the files under `dir` (not following links, each inode once).
+int64_t disk_usage(const std::string& dir);
+
+// One row of ctr-ps (docker ps --format json fields). With `image_size`
+// (ps -s), Size is the writable layer's bytes and the virtual size with the image.
+nlohmann::ordered_json ps_row(const ContainerView& c, double now, bool no_trunc, std::optional<int64_t> image_size);
+
+// docker inspect's container object: the record with State reconciled and
+// the private fields (MonitorPid, PidStartTime, …) left out.
+nlohmann::ordered_json container_inspect(const ContainerView& c);
+
+}  // namespace ctr::store
