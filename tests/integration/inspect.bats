@@ -51,7 +51,7 @@ teardown() { ctr_teardown; }
     cid=$(printf 'ab%062d' 1)
     mkdir -p "$CTR_ROOT/containers/$cid"
     printf '{"Id":"%s","Name":"web","Image":"%s","ImageRef":"img"}' "$cid" "$id" >"$CTR_ROOT/containers/$cid/container.json"
-    [ "$(ctr-inspect -f '{{.Name}} {{.Image}}' web)" = "web $id" ]
+    [ "$(ctr-inspect -f '{{.Name}} {{.Image}}' web)" = "/web $id" ]
     [ "$(ctr-inspect -f '{{.Id}}' "${cid:0:12}")" = "$cid" ]
     [ "$(ctr-inspect --type image -f '{{.Id}}' img)" = "$id" ]
 }
