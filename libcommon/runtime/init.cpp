@@ -775,6 +775,10 @@ void close_other_fds(int first_free, std::vector<int> keep) {
     const Channel& chan = *ctx.channel;
     g_report_fd = chan.fd();
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    // Until it execs the trampoline this process is an image of the host's
+    // ctr-run, visible in the container's pid namespace: not dumpable, so no
+    // process in there can open its /proc/PID/exe or ptrace it.
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     close_other_fds(3 + ctx.preserve_fds, {chan.fd(), ctx.console_fd, ctx.dmz_fd});
     chan.expect("go", "wait for the runtime");
     bool userns = c.ns(CLONE_NEWUSER) != nullptr;
@@ -837,6 +841,7 @@ void close_other_fds(int first_free, std::vector<int> keep) {
 [[noreturn]] void exec_joiner_main(const ExecContext& ctx) {
     g_report_fd = ctx.channel->fd();
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // inherited by the process it clones
     // The user namespace first: it owns the others, and joining it gives us
     // the capabilities to join them.
     for (int pass = 0; pass < 2; ++pass)
