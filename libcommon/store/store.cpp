@@ -445,4 +445,65 @@ int64_t Store::collect_garbage() const {
     return freed;
 }
 
+namespace {
+
+int64_t tree_bytes(const std::string& path) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) < 0) return 0;
+    if (!S_ISDIR(st.st_mode)) return S_ISREG(st.st_mode) ? st.st_size : 0;
+    int64_t n = 0;
+    for (auto& name : list_dir(path)) n += tree_bytes(path + "/" + name);
+    return n;
+}
+
+}  // namespace
+
+Store::PruneReport Store::prune(const std::function<bool(const Image&)>& choose, bool dry_run) const {
+    PruneReport rep;
+    auto gc = lock_for_gc();
+    std::set<std::string> used;
+    for (auto& [cid, image] : images_in_use()) used.insert(image);
+    std::set<std::string> drop;
+    for (auto& img : list_images()) {
+        if (used.count(img.id().str()) || !choose(img)) continue;
+        drop.insert(img.entry.digest.str());
+        rep.images.push_back(img);
+    }
+    if (!dry_run && !drop.empty())
+        update_index([&](oci::Index& idx) {
+            std::erase_if(idx.manifests, [&](const Descriptor& d) { return drop.count(d.digest.str()) > 0; });
+        });
+    Reachable keep;
+    if (dry_run) {
+        for (auto& e : read_index().manifests)
+            if (!drop.count(e.digest.str())) mark_manifest(*this, e.digest.hex(), keep);
+        for (auto& img : list_images())
+            if (!drop.count(img.entry.digest.str())) try {
+                    for (auto& l : img.layers()) keep.layers.insert(l.diff_id.hex());
+                } catch (const Error&) {
+                }
+    } else {
+        keep = reachable(*this);
+    }
+    for (auto& name : list_dir(blobs_dir())) {
+        if (keep.blobs.count(name)) continue;
+        std::string p = blobs_dir() + "/" + name;
+        rep.bytes += file_size(p);
+        rep.blobs.push_back("sha256:" + name);
+        if (!dry_run && ::unlink(p.c_str()) < 0 && errno != ENOENT) throw_errno("remove " + p);
+    }
+    for (auto& name : list_dir(layers_dir())) {
+        if (keep.layers.count(name)) continue;
+        rep.bytes += tree_bytes(layers_dir() + "/" + name);
+        rep.layers.push_back(name);
+        if (!dry_run) remove_tree(layers_dir() + "/" + name);
+    }
+    if (!dry_run) {
+        int64_t before = tree_bytes(tmp_dir());
+        clean_tmp(tmp_dir());
+        rep.bytes += std::max<int64_t>(0, before - tree_bytes(tmp_dir()));
+    }
+    return rep;
+}
+
 }  // namespace ctr::store

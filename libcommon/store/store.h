@@ -152,6 +152,20 @@ public:
     // the bytes freed. (What ctr-prune calls.)
     int64_t collect_garbage() const;
 
+    // What prune() removed (or, dry run, would remove).
+    struct PruneReport {
+        std::vector<Image> images;              // index.json entries removed
+        std::vector<std::string> blobs;         // "sha256:<hex>" deleted
+        std::vector<std::string> layers;        // layers/<hex> directories deleted
+        int64_t bytes = 0;                      // blobs + layers + tmp/ garbage
+    };
+    // Under the exclusive gc lock, so no import, pull, build or create is
+    // between writing and referencing: removes the index.json entries of the
+    // images `choose` picks among those no container uses (read under the
+    // lock), then every blob and unpacked layer nothing references and what
+    // crashed writers left in tmp/. With dry_run, only reports.
+    PruneReport prune(const std::function<bool(const Image&)>& choose, bool dry_run) const;
+
     // --- unpacked layers ---
 
     // The directory layers/<diff_id hex>/ holding the layer unpacked for overlay

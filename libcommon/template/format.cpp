@@ -41,13 +41,23 @@ std::string format_rows(const std::vector<nlohmann::ordered_json>& rows, const s
         body += "\n";
     }
     if (!table) return body;
+    // Every field the template names gets a title, so an empty list still
+    // prints its header line.
     json head = json::object();
-    if (!rows.empty())
-        for (auto& [k, v] : rows[0].items()) {
-            std::string up = k;
-            std::transform(up.begin(), up.end(), up.begin(), [](unsigned char c) { return std::toupper(c); });
-            head[k] = up;
+    auto title = [&](const std::string& k) {
+        std::string up = k;
+        std::transform(up.begin(), up.end(), up.begin(), [](unsigned char c) { return std::toupper(c); });
+        head[k] = up;
+    };
+    for (size_t i = 0; i < f.size(); i++)
+        if (f[i] == '.' && i + 1 < f.size() && std::isalpha(static_cast<unsigned char>(f[i + 1]))) {
+            size_t j = i + 1;
+            while (j < f.size() && (std::isalnum(static_cast<unsigned char>(f[j])) || f[j] == '_')) j++;
+            title(f.substr(i + 1, j - i - 1));
+            i = j - 1;
         }
+    if (!rows.empty())
+        for (auto& [k, v] : rows[0].items()) title(k);
     for (auto& [k, v] : headers) head[k] = v;
     Table tab;
     tab.add_tabbed(t.render(head));
