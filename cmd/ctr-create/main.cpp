@@ -59,6 +59,8 @@ int create_main(int argc, char** argv) {
         ("net", "Same as --network", str(), "MODE")
         ("restart", "Restart policy: no, on-failure[:N], always, unless-stopped", str(), "POLICY")
         ("rm", "Remove the container when it exits")
+        ("log-driver", "Logging driver: json-file (the only one)", str(), "DRIVER")
+        ("log-opt", "json-file option: max-size=SIZE, max-file=N (rotation of log.json)", strs(), "KEY=VALUE")
         ("t,tty", "Give the container a pseudo-terminal")
         ("i,interactive", "Keep standard input open")
         ("a,attach", "Streams `run` attaches to: stdin, stdout, stderr", strs(), "STREAM")
@@ -93,7 +95,7 @@ int create_main(int argc, char** argv) {
         argc, argv,
         {"name", "e", "env", "env-file", "v", "volume", "mount", "tmpfs", "w", "workdir", "u", "user", "group-add",
          "entrypoint", "h", "hostname", "domainname", "add-host", "dns", "dns-search", "dns-option", "p", "publish",
-         "network", "net", "restart", "a", "attach", "detach-keys", "m", "memory", "memory-swap", "cpus", "c",
+         "network", "net", "restart", "log-driver", "log-opt", "a", "attach", "detach-keys", "m", "memory", "memory-swap", "cpus", "c",
          "cpu-shares", "pids-limit", "shm-size", "ulimit", "sysctl", "cap-add", "cap-drop", "security-opt",
          "stop-signal", "stop-timeout", "l", "label", "pull", "runtime", "runtime-root", "cgroup-parent"});
     cxxopts::ParseResult r;
@@ -177,6 +179,9 @@ int create_main(int argc, char** argv) {
         }
         req.network_name = net;
         if (r.count("restart")) req.restart = parse_restart(r["restart"].as<std::string>());
+        if (r.count("log-driver") && r["log-driver"].as<std::string>() != "json-file")
+            throw ExitError(125, "invalid --log-driver \"" + r["log-driver"].as<std::string>() + "\": only json-file");
+        if (r.count("log-opt")) req.log = parse_log_opts(r["log-opt"].as<std::vector<std::string>>());
         req.auto_remove = r.count("rm") > 0;
         if (req.auto_remove && req.restart.name != "no")
             throw ExitError(125, "conflicting options: --restart and --rm");

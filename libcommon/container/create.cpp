@@ -276,6 +276,7 @@ std::string create(const store::Store& store, CreateRequest req) {
          {{"Binds", binds.empty() ? json(nullptr) : binds},
           {"NetworkMode", req.network_name},
           {"PortBindings", port_bindings},
+          {"LogConfig", {{"Type", "json-file"}, {"Config", req.log.given}}},
           {"RestartPolicy", {{"Name", req.restart.name}, {"MaximumRetryCount", req.restart.max_retries}}},
           {"AutoRemove", req.auto_remove},
           {"PublishAllPorts", req.publish_all},

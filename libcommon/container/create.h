@@ -24,6 +24,7 @@ struct CreateRequest {
     std::vector<PortBinding> ports;
     bool publish_all = false;  // -P
     RestartPolicy restart;
+    LogOptions log;  // --log-opt
     bool auto_remove = false;  // --rm
     bool open_stdin = false;   // -i
     // docker's Config.AttachStd*: what `run` (the front) attaches to; -d clears them.

@@ -1,7 +1,11 @@
 #include "libcommon/container/log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +21,29 @@ constexpr size_t max_line = 16 * 1024;
 JsonLog::JsonLog(const std::string& path) : path_(path) {
     fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
     if (!fd_) throw_errno("open " + path);
+    struct stat st {};
+    if (::fstat(fd_.get(), &st) == 0) size_ = st.st_size;
+}
+
+void JsonLog::set_rotation(int64_t max_size, int max_file) {
+    max_size_ = max_size;
+    max_file_ = max_file < 1 ? 1 : max_file;
+}
+
+void JsonLog::rotate() {
+    if (max_file_ == 1) {
+        if (::ftruncate(fd_.get(), 0) == 0) size_ = 0;
+        return;
+    }
+    for (int k = max_file_ - 2; k >= 1; k--) {
+        std::string from = path_ + "." + std::to_string(k), to = path_ + "." + std::to_string(k + 1);
+        if (::rename(from.c_str(), to.c_str()) < 0 && errno != ENOENT) return;
+    }
+    if (::rename(path_.c_str(), (path_ + ".1").c_str()) < 0) return;  // keep writing where we are
+    UniqueFd fresh(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0640));
+    if (!fresh) return;
+    fd_ = std::move(fresh);
+    size_ = 0;
 }
 
 std::string JsonLog::format_line(std::string_view text, const std::string& stream, const std::string& time) {
@@ -26,6 +53,7 @@ std::string JsonLog::format_line(std::string_view text, const std::string& strea
 
 void JsonLog::emit(const std::string& stream, std::string_view text) {
     std::string line = format_line(text, stream, now_rfc3339nano());
+    if (max_size_ > 0 && size_ > 0 && size_ + static_cast<int64_t>(line.size()) > max_size_) rotate();
     // One write(2) per line with O_APPEND: readers never see half a line.
     size_t off = 0;
     while (off < line.size()) {
@@ -35,6 +63,7 @@ void JsonLog::emit(const std::string& stream, std::string_view text) {
             return;  // a full disk loses log lines, never the container
         }
         off += static_cast<size_t>(n);
+        size_ += n;
     }
 }
 

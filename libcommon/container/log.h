@@ -4,6 +4,7 @@
 // without one when it reaches 16 KiB or the stream ends (as docker does).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -20,13 +21,19 @@ public:
     // Writes out what is pending for the stream (at its end).
     void flush(const std::string& stream);
     void flush_all();
+    // Rotates before a line would take the file past max_size bytes, keeping
+    // at most max_file files: log.json, log.json.1 (newest) … (docs/design.md).
+    void set_rotation(int64_t max_size, int max_file);
 
     // One log line as JSON (pure; invalid UTF-8 is replaced, not refused).
     static std::string format_line(std::string_view text, const std::string& stream, const std::string& time);
 
 private:
     void emit(const std::string& stream, std::string_view text);
+    void rotate();
     UniqueFd fd_;
+    int64_t size_ = 0, max_size_ = 0;
+    int max_file_ = 1;
     std::string path_;
     std::string pending_out_, pending_err_;
 };

@@ -479,6 +479,16 @@ int Monitor::run() {
     auto& hc = rec_["HostConfig"];
     rt_ = std::make_unique<Runtime>(hc.value("Runtime", "runc"), hc.value("RuntimeRoot", ""), p_.dir + "/runtime.log");
     tty_ = rec_["Config"].value("Tty", false);
+    if (hc.contains("LogConfig") && hc["LogConfig"].contains("Config")) {
+        std::vector<std::string> given;
+        for (auto& [k, v] : hc["LogConfig"]["Config"].items()) given.push_back(k + "=" + v.get<std::string>());
+        try {
+            LogOptions lo = parse_log_opts(given);
+            log_.set_rotation(lo.max_size, lo.max_file);
+        } catch (const Error&) {
+            // a record ctr-create did not write: log without rotation
+        }
+    }
     stdin_once_ = rec_["Config"].value("StdinOnce", false) || !args_.adopt;
     setup_signals();
 

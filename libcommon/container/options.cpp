@@ -297,6 +297,58 @@ int64_t parse_size(std::string_view spec, const std::string& flag) {
     return static_cast<int64_t>(v * it->second);
 }
 
+LogOptions parse_log_opts(const std::vector<std::string>& opts) {
+    LogOptions lo;
+    for (const auto& opt : opts) {
+        std::string_view rest = opt;
+        while (!rest.empty()) {
+            auto comma = rest.find(',');
+            std::string kv(rest.substr(0, comma));
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+            auto eq = kv.find('=');
+            if (eq == std::string::npos || eq == 0)
+                throw Error("invalid --log-opt \"" + kv + "\": want KEY=VALUE");
+            std::string key = kv.substr(0, eq), val = kv.substr(eq + 1);
+            if (key == "max-size") {
+                // docker's json-file reads max-size in decimal units (1k = 1000 bytes).
+                std::string v = val;
+                for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                if (v.size() > 1 && v.back() == 'b') v.pop_back();
+                static const std::string units = "kmgtp";
+                double scale = 1;
+                if (!v.empty()) {
+                    auto u = units.find(v.back());
+                    if (u != std::string::npos) {
+                        for (size_t i = 0; i <= u; i++) scale *= 1000;
+                        v.pop_back();
+                    }
+                }
+                double n = -1;
+                try {
+                    size_t used = 0;
+                    n = std::stod(v, &used);
+                    if (used != v.size()) n = -1;
+                } catch (...) {
+                }
+                lo.max_size = n < 0 ? 0 : static_cast<int64_t>(n * scale);
+                if (lo.max_size <= 0) throw Error("invalid --log-opt \"" + kv + "\": max-size must be positive");
+            } else if (key == "max-file") {
+                auto n = parse_uint(val);
+                if (!n || *n < 1 || *n > 10000) throw Error("invalid --log-opt \"" + kv + "\": max-file must be 1 or more");
+                lo.max_file = static_cast<int>(*n);
+            } else if (key == "compress" || key == "labels" || key == "env" || key == "tag") {
+                // accepted as docker does; the log is not compressed and carries no attributes
+            } else {
+                throw Error("invalid --log-opt \"" + kv + "\": unknown option for the json-file log driver");
+            }
+            lo.given[key] = val;
+        }
+    }
+    if (lo.given.count("max-file") && !lo.max_size)
+        throw Error("invalid --log-opt: max-file needs max-size");
+    return lo;
+}
+
 int64_t parse_cpus(std::string_view spec) {
     double v = -1;
     try {

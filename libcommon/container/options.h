@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <tuple>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,16 @@ struct RestartPolicy {
     int max_retries = 0;  // on-failure only; 0 = unlimited
 };
 RestartPolicy parse_restart(std::string_view spec);
+
+// --log-opt for the json-file log: max-size (0 = never rotate) and max-file
+// (how many files in all, log.json included). Each option is KEY=VALUE, or
+// several joined by commas.
+struct LogOptions {
+    int64_t max_size = 0;
+    int max_file = 1;
+    std::map<std::string, std::string> given;  // as given, for HostConfig.LogConfig.Config
+};
+LogOptions parse_log_opts(const std::vector<std::string>& opts);
 
 // "512m", "1g", "64k", "1024", "2gb": bytes (docker's RAMInBytes).
 int64_t parse_size(std::string_view spec, const std::string& flag);

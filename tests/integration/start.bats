@@ -90,3 +90,30 @@ teardown() { ctr_teardown; }
     [[ $output == *"No such container: nosuchcontainer"* ]]
     ctr-kill "$id"
 }
+
+@test "--log-opt max-size/max-file: the monitor rotates log.json as docker's json-file does; ctr-logs reads all of it" {
+    id=$(ctr-create --log-opt max-size=1k --log-opt max-file=3 busybox \
+        sh -c 'i=1; while [ $i -le 100 ]; do echo "line $i"; i=$((i+1)); done' | ctr-start -d)
+    wait_until 10 status_is "$id" exited
+    dir=$CTR_ROOT/containers/$id
+    [ "$(record "$id" .HostConfig.LogConfig.Config.\"max-size\")" = 1k ]
+    [ -f "$dir/log.json" ] && [ -f "$dir/log.json.1" ] && [ -f "$dir/log.json.2" ]
+    [ ! -e "$dir/log.json.3" ]
+    for f in "$dir"/log.json*; do [ "$(stat -c %s "$f")" -le 1000 ]; done
+    # oldest to newest, the kept lines are whole and consecutive, ending with the last
+    lines=$(cat "$dir/log.json.2" "$dir/log.json.1" "$dir/log.json" | jq -j .log)
+    [ "$(tail -n1 <<<"$lines")" = "line 100" ]
+    first=$(head -n1 <<<"$lines" | cut -d' ' -f2)
+    [ "$lines" = "$(seq "$first" 100 | sed 's/^/line /')" ]
+    [ "$(ctr-logs "$id")" = "$lines" ]
+    # max-file=1 keeps one file, emptied when full
+    id=$(ctr-create --log-opt max-size=1k busybox sh -c 'i=1; while [ $i -le 100 ]; do echo "line $i"; i=$((i+1)); done' | ctr-start -d)
+    wait_until 10 status_is "$id" exited
+    [ ! -e "$CTR_ROOT/containers/$id/log.json.1" ]
+    [ "$(jq -j .log "$CTR_ROOT/containers/$id/log.json" | tail -n1)" = "line 100" ]
+    run ctr-create --log-opt max-size=big busybox true
+    [ "$status" -eq 125 ]
+    [[ $output == *"max-size"* ]]
+    run ctr-create --log-driver syslog busybox true
+    [ "$status" -eq 125 ]
+}

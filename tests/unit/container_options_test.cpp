@@ -178,3 +178,19 @@ TEST_CASE("docker-style argument split: options stop at the image") {
     CHECK(split({"ctr-create", "-p8080:80", "--", "-img"}) == 3);
     CHECK(split({"ctr-create", "-d"}) == 2);
 }
+
+TEST_CASE("--log-opt: max-size in docker's decimal units, max-file, bad input named") {
+    auto lo = parse_log_opts({"max-size=1k", "max-file=3"});
+    CHECK(lo.max_size == 1000);
+    CHECK(lo.max_file == 3);
+    CHECK(lo.given.at("max-size") == "1k");
+    CHECK(parse_log_opts({"max-size=10m,max-file=2"}).max_size == 10000000);
+    CHECK(parse_log_opts({"max-size=2048"}).max_size == 2048);
+    CHECK(parse_log_opts({"max-size=1.5kb"}).max_size == 1500);
+    CHECK(parse_log_opts({}).max_size == 0);
+    CHECK_THROWS_WITH(parse_log_opts({"max-size=lots"}), doctest::Contains("max-size"));
+    CHECK_THROWS_WITH(parse_log_opts({"max-size=1k", "max-file=0"}), doctest::Contains("max-file"));
+    CHECK_THROWS_WITH(parse_log_opts({"max-file=3"}), doctest::Contains("needs max-size"));
+    CHECK_THROWS_WITH(parse_log_opts({"mode=fast"}), doctest::Contains("mode=fast"));
+    CHECK_THROWS_WITH(parse_log_opts({"max-size"}), doctest::Contains("KEY=VALUE"));
+}
