@@ -23,6 +23,12 @@ int cmd_delete(const Globals& g, const Args& args);
 int cmd_list(const Globals& g, const Args& args);
 int cmd_spec(const Globals& g, const Args& args);
 int cmd_exec(const Globals& g, const Args& args);
+int cmd_ps(const Globals& g, const Args& args);
+int cmd_pause(const Globals& g, const Args& args);
+int cmd_resume(const Globals& g, const Args& args);
+int cmd_update(const Globals& g, const Args& args);
+int cmd_events(const Globals& g, const Args& args);
+int cmd_features(const Globals& g, const Args& args);
 
 // Parses a subcommand's flags; prints usage and returns true for --help.
 bool parse_or_help(const std::vector<ctr::runtime::FlagSpec>& specs, const Args& args, const char* usage,

@@ -25,6 +25,12 @@ Commands:
   delete    delete a container and what the runtime kept of it
   list      list containers (--format table|json, -q)
   exec      run another process in a running container
+  ps        list the processes of a container
+  pause     freeze every process of a container
+  resume    thaw a paused container
+  update    change a container's resources
+  events    print a container's statistics and OOM kills (JSON)
+  features  print what the runtime supports (JSON)
   spec      write a default config.json
 
 Global options:
@@ -93,6 +99,8 @@ int dispatch(int argc, char** argv) {
         {"create", cmd_create}, {"start", cmd_start}, {"run", cmd_run},   {"state", cmd_state},
         {"kill", cmd_kill},     {"delete", cmd_delete}, {"list", cmd_list}, {"spec", cmd_spec},
         {"exec", cmd_exec},
+        {"ps", cmd_ps},         {"pause", cmd_pause},   {"resume", cmd_resume},
+        {"update", cmd_update}, {"events", cmd_events}, {"features", cmd_features},
     };
     std::string name = f.args[0];
     auto it = commands.find(name);

@@ -144,4 +144,13 @@ void signal_all_frozen(Cgroup& cg, int signal) {
     if (froze || (was_frozen && signal == SIGKILL)) cg.thaw();
 }
 
+bool cgroup_frozen(const json& saved) noexcept {
+    if (saved.is_null()) return false;
+    try {
+        return Cgroup::from_state(saved)->frozen();
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
 }  // namespace ctr::runtime

@@ -16,6 +16,7 @@
 // Interface history (the runtime codes against this header; keep it stable):
 //   - kill(signal), paths() and the for_container overload taking a
 //     CgroupHost were added after the first version; nothing was removed.
+//   - cgroup_frozen() was added for the "paused" status.
 #pragma once
 
 #include <sys/types.h>
@@ -86,5 +87,9 @@ public:
     // ...} on v1 (plus "" for the hybrid unified directory), {"": dir} on v2.
     virtual std::map<std::string, std::string> paths() const = 0;
 };
+
+// Whether the cgroup described by saved (describe()'s result) is frozen:
+// the container is "paused". False when it can't be told (no freezer, gone).
+bool cgroup_frozen(const nlohmann::json& saved) noexcept;
 
 }  // namespace ctr::runtime

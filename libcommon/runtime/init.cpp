@@ -834,6 +834,9 @@ void close_other_fds(int first_free, std::vector<int> keep) {
         int fl = fcntl(fd, F_GETFD);
         if (fl >= 0) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
     }
+    // The death signal would survive execve: a detached process must outlive
+    // the runtime (engines run `exec --detach` and leave).
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     syscall(SYS_execveat, ctx.dmz_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
     throw_errno("exec " + program);
 }

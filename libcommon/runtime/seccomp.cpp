@@ -580,4 +580,28 @@ json seccomp_profile_for(const json& profile, const std::vector<std::string>& ca
     return out;
 }
 
+json seccomp_features() {
+    json actions = json::array();
+    for (const char* a : {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+                          "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
+                          "SCMP_ACT_TRAP"})
+        if (action_of(a, std::nullopt)) actions.push_back(a);
+    json operators = json::array();
+    for (const char* o : {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
+                          "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"})
+        if (operator_of(o)) operators.push_back(o);
+    json archs = json::array();
+    for (const auto& [name, token] : arch_names()) archs.push_back(name);
+    json known = json::array(), supported = json::array();
+    for (const char* f : {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                          "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"}) {
+        known.push_back(f);
+        // With a null program the kernel says EFAULT for a flag it knows, EINVAL otherwise.
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, *flag_of(f), nullptr) < 0 && errno == EFAULT)
+            supported.push_back(f);
+    }
+    return {{"enabled", true},   {"actions", actions},      {"operators", operators},
+            {"archs", archs},    {"knownFlags", known},     {"supportedFlags", supported}};
+}
+
 }  // namespace ctr::runtime

@@ -79,4 +79,8 @@ private:
 // Throws ctr::Error naming the field for a malformed profile.
 nlohmann::json seccomp_profile_for(const nlohmann::json& profile, const std::vector<std::string>& capabilities);
 
+// The "seccomp" member of `features` (runc's shape): the actions, operators,
+// architectures and flags ctr-run understands, and the flags this kernel takes.
+nlohmann::json seccomp_features();
+
 }  // namespace ctr::runtime

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "libcommon/runtime/cgroup.h"
 #include "libcommon/runtime/proc.h"
 #include "libcommon/sys/error.h"
 
@@ -221,6 +222,7 @@ Status ContainerDir::status(const std::optional<ContainerState>& st) const {
     std::string link = "/proc/" + std::to_string(st->pid) + "/exe";
     if (stat(link.c_str(), &exe) < 0) return process_matches(st->pid, st->start_time) ? Status::Running : Status::Stopped;
     if (exe.st_dev == st->exe_dev && exe.st_ino == st->exe_ino) return Status::Created;
+    if (cgroup_frozen(st->cgroup)) return Status::Paused;
     return Status::Running;
 }
 

@@ -1,0 +1,93 @@
+// ctr-run ps: the processes of a container.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cmd/ctr-run/commands.h"
+#include "libcommon/runtime/control.h"
+
+namespace ctr_run {
+
+namespace {
+const char* kUsage = R"(Usage: ctr-run ps [options] <container-id> [ps options]
+
+Lists the processes in the container's cgroup: with --format table (the
+default), the lines of `ps` (given the ps options, default -ef) whose PID
+is one of them; with --format json, a JSON array of their pids.
+
+Options:
+  -f, --format FMT   table or json
+)";
+
+// The output of `ps ARGS...`.
+std::string run_ps(const std::vector<std::string>& args) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0) ctr::throw_errno("pipe");
+    pid_t pid = fork();
+    if (pid < 0) ctr::throw_errno("fork");
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        std::vector<char*> argv;
+        std::string ps = "ps";
+        argv.push_back(ps.data());
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        execvp("ps", argv.data());
+        _exit(127);
+    }
+    close(fds[1]);
+    std::string out;
+    char buf[8192];
+    ssize_t n;
+    while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw ctr::Error("ps: `ps` failed (is procps installed?)");
+    return out;
+}
+}  // namespace
+
+int cmd_ps(const Globals& g, const Args& args) {
+    ctr::runtime::Flags f = ctr::runtime::parse_flags({{{"format", "f"}, true}}, args, false, true);
+    if (f.on("help")) {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    if (f.args.empty()) throw ctr::Error("\"ps\" requires a minimum of 1 argument");
+    std::string format = f.get("format", "table");
+    auto pids = ctr::runtime::container_pids(g, f.args[0]);
+    if (format == "json") {
+        std::printf("%s\n", nlohmann::json(pids).dump().c_str());
+        return 0;
+    }
+    if (format != "table") throw ctr::Error("invalid format option");
+    std::vector<std::string> ps_args(f.args.begin() + 1, f.args.end());
+    if (ps_args.empty()) ps_args = {"-ef"};
+    std::istringstream in(run_ps(ps_args));
+    std::string header;
+    std::getline(in, header);
+    std::istringstream h(header);
+    int pid_col = -1, col = 0;
+    for (std::string w; h >> w; ++col)
+        if (w == "PID") pid_col = col;
+    if (pid_col < 0) throw ctr::Error("ps: the output of `ps` has no PID column");
+    std::printf("%s\n", header.c_str());
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream l(line);
+        std::string w;
+        for (int i = 0; i <= pid_col && (l >> w); ++i) {}
+        char* end = nullptr;
+        long p = std::strtol(w.c_str(), &end, 10);
+        if (end && *end == '\0' && std::binary_search(pids.begin(), pids.end(), static_cast<pid_t>(p)))
+            std::printf("%s\n", line.c_str());
+    }
+    return 0;
+}
+
+}  // namespace ctr_run
