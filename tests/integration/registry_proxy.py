@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """registry_proxy.py PORTFILE UPSTREAM [--tamper DIGEST] [--rate BYTES_PER_S] [--redirect]
-                   [--auth basic|bearer] [--user USER:PASS] [--anonymous] [--cut N]
+                   [--auth basic|bearer] [--user USER:PASS] [--anonymous] [--cut N] [--schema1]
 
 A tiny HTTP proxy on 127.0.0.1 (a free port, written to PORTFILE) in front of
 a test registry at UPSTREAM (http://127.0.0.1:PORT), for the registry tests:
@@ -13,6 +13,8 @@ a test registry at UPSTREAM (http://127.0.0.1:PORT), for the registry tests:
                     carry an Authorization header are refused with 400
   --cut N           closes the connection after N bytes of the first blob
                     body it sends (a transfer that breaks once)
+  --schema1         answers GET/HEAD .../manifests/... with a docker schema 1
+                    signed manifest, as very old registries still do
   --auth basic      requires USER:PASS (--user) as basic auth on /v2/
   --auth bearer     requires a bearer token from its own token server at
                     /token, which hands out tokens for the scopes asked
@@ -109,6 +111,12 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 if challenge:
                     return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
                                       [("WWW-Authenticate", challenge), ("Content-Type", "application/json")])
+            if args.schema1 and self.command in ("GET", "HEAD") and "/manifests/" in path:
+                name = re.match(r"^/v2/(.+?)/manifests/", path).group(1)
+                doc = {"schemaVersion": 1, "name": name, "tag": path.rsplit("/", 1)[1], "architecture": "amd64",
+                       "fsLayers": [], "history": [], "signatures": []}
+                return self.reply(200, json.dumps(doc).encode(),
+                                  [("Content-Type", "application/vnd.docker.distribution.manifest.v1+prettyjws")])
             if args.redirect and self.command == "GET" and "/blobs/sha256:" in path:
                 port = self.server.server_address[1]
                 return self.reply(307, b"", [("Location", "http://localhost:%d/storage%s" % (port, path))])
@@ -173,6 +181,7 @@ def main():
     ap.add_argument("--user")
     ap.add_argument("--anonymous", action="store_true")
     ap.add_argument("--cut", type=int, default=0)
+    ap.add_argument("--schema1", action="store_true")
     args = ap.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
     server.daemon_threads = True

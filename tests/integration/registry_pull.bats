@@ -192,6 +192,19 @@ tmp_is_empty() { [ -z "$(ls -A "$CTR_ROOT/tmp" 2>/dev/null)" ]; }
     grep -q "GET /v2/busybox/blobs/$layer" "$TEST_DIR/proxy2/port.log"
 }
 
+@test "a docker schema 1 manifest is refused in one line naming the reference" {
+    ctr-pull -q "$REG_PLAIN/busybox:3layers" >/dev/null
+    px=$(start_proxy "$TEST_DIR/proxy" "$REG_PLAIN" --schema1)
+    printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$px" >"$TEST_DIR/r.conf"
+    export CTR_REGISTRIES_CONF=$TEST_DIR/r.conf
+    before=$(store_state)
+    run ctr-pull "$px/busybox:3layers"
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ $output == "ctr-pull: pull $px/busybox:3layers: "*"schema 1 manifests are not supported"* ]]
+    [ "$(store_state)" = "$before" ]
+}
+
 @test "--all-tags pulls every tag of a repository" {
     skopeo copy -q --all --dest-tls-verify=false "oci:$REG_LAYOUT:3layers" "docker://$REG_PLAIN/alltags:a"
     skopeo copy -q --all --dest-tls-verify=false "oci:$REG_LAYOUT:multi" "docker://$REG_PLAIN/alltags:b"
