@@ -1,5 +1,6 @@
 #include "libcommon/bundle/spec.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -113,6 +114,16 @@ const std::vector<std::string>& all_capabilities() {
     return caps;
 }
 
+// --privileged: every capability this process may still hand on (its
+// bounding set), as podman does; asking for more makes the runtime fail.
+std::vector<std::string> bounding_capabilities() {
+    std::vector<std::string> caps;
+    const auto& all = all_capabilities();  // in capability-number order
+    for (size_t n = 0; n < all.size(); n++)
+        if (::prctl(PR_CAPBSET_READ, static_cast<unsigned long>(n), 0, 0, 0) == 1) caps.push_back(all[n]);
+    return caps;
+}
+
 std::vector<std::string> capabilities_for(const std::vector<std::string>& add, const std::vector<std::string>& drop) {
     auto known = [](const std::string& c) {
         auto& all = all_capabilities();
@@ -161,7 +172,7 @@ json make_spec(const json& image_config, const SpecOptions& o, const UserDb& use
     if (cwd[0] != '/') throw Error("working directory \"" + cwd + "\" is not an absolute path");
 
     std::vector<std::string> caps =
-        o.privileged ? all_capabilities() : capabilities_for(o.cap_add, o.cap_drop);
+        o.privileged ? bounding_capabilities() : capabilities_for(o.cap_add, o.cap_drop);
 
     json process = {
         {"terminal", o.terminal},

@@ -95,6 +95,8 @@ std::vector<std::string> merge_env(const std::vector<std::string>& image_env,
 // capability this library knows (for --privileged and "ALL").
 const std::vector<std::string>& default_capabilities();
 const std::vector<std::string>& all_capabilities();
+// The capabilities in this process's bounding set (what --privileged gives).
+std::vector<std::string> bounding_capabilities();
 // The default set with --cap-add / --cap-drop applied. Names are accepted with
 // or without "CAP_", in any case; an unknown name is an error.
 std::vector<std::string> capabilities_for(const std::vector<std::string>& add, const std::vector<std::string>& drop);

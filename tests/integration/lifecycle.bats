@@ -174,3 +174,56 @@ teardown() { ctr_teardown; }
     [ "$status" -ne 0 ]
     [[ $output == *"cannot attach to a stopped container"* ]]
 }
+
+@test "limits, security and --init are in force in the running container" {
+    id=$(ctr-create --memory 64m --cpus 0.5 --pids-limit 50 busybox sleep 100 | ctr-start -d)
+    wait_until 10 status_is "$id" running
+    cg=$(record "$id" .HostConfig.CgroupsPath)
+    [ "$(cat /sys/fs/cgroup/memory"$cg"/memory.limit_in_bytes)" = 67108864 ]
+    [ "$(cat /sys/fs/cgroup/pids"$cg"/pids.max)" = 50 ]
+    [ "$(cat /sys/fs/cgroup/cpu"$cg"/cpu.cfs_quota_us)" = 50000 ]
+    [ "$(cat /sys/fs/cgroup/cpu"$cg"/cpu.cfs_period_us)" = 100000 ]
+    # the default: docker's capability set and the seccomp filter (mode 2)
+    [ "$(ctr-exec "$id" grep CapEff /proc/self/status | awk '{print $2}')" = 00000000a80425fb ]
+    [ "$(ctr-exec "$id" grep '^Seccomp:' /proc/self/status | awk '{print $2}')" = 2 ]
+    ctr-stop -t 0 "$id" >/dev/null
+
+    id=$(ctr-create --read-only --cap-drop ALL --cap-add NET_ADMIN --security-opt seccomp=unconfined busybox sleep 100 | ctr-start -d)
+    wait_until 10 status_is "$id" running
+    [ "$(ctr-exec "$id" grep CapEff /proc/self/status | awk '{print $2}')" = 0000000000001000 ]
+    [ "$(ctr-exec "$id" grep '^Seccomp:' /proc/self/status | awk '{print $2}')" = 0 ]
+    run ctr-exec "$id" touch /newfile
+    [ "$status" -ne 0 ]
+    [[ $output == *"Read-only file system"* ]]
+    ctr-stop -t 0 "$id" >/dev/null
+
+    id=$(ctr-create --privileged busybox sleep 100 | ctr-start -d)
+    wait_until 10 status_is "$id" running
+    [ "$(ctr-exec "$id" grep '^Seccomp:' /proc/self/status | awk '{print $2}')" = 0 ]
+    capeff=$(ctr-exec "$id" grep CapEff /proc/self/status | awk '{print $2}')
+    [ "$capeff" != 00000000a80425fb ] && [[ $capeff == 000001ff* || $capeff == 0000003f* || $capeff == 000000ff* ]]
+    ctr-stop -t 0 "$id" >/dev/null
+
+    # --init: PID 1 is the init, the command its child; a signal reaches the command
+    id=$(ctr-create --init busybox sleep 100 | ctr-start -d)
+    wait_until 10 status_is "$id" running
+    [ "$(ctr-exec "$id" cat /proc/1/cmdline | tr "\\0" " ")" = "/sbin/docker-init -- sleep 100 " ]
+    ctr-exec "$id" ps -o pid,comm | grep -q sleep
+    ctr-kill "$id" >/dev/null
+    wait_until 10 status_is "$id" exited
+    [ "$(record "$id" .State.ExitCode)" = 137 ]
+}
+
+@test "--restart unless-stopped brings it back after kill 1; ctr-stop ends it for good" {
+    id=$(ctr-create --restart unless-stopped busybox sleep 100 | ctr-start -d)
+    wait_until 10 status_is "$id" running
+    pid=$(record "$id" .State.Pid)
+    kill -9 "$pid"  # from outside, as the OOM killer would
+    wait_until 10 sh -c "[ \"\$(jq -r .RestartCount $CTR_ROOT/containers/$id/container.json)\" -ge 1 ]"
+    wait_until 10 status_is "$id" running
+    [ "$(record "$id" .State.Pid)" != "$pid" ]
+    ctr-stop -t 1 "$id" >/dev/null
+    wait_until 10 status_is "$id" exited
+    sleep 0.3
+    status_is "$id" exited
+}
