@@ -160,7 +160,7 @@ TEST_CASE("make_spec: a docker-like config.json") {
     o.privileged = true;
     s = make_spec(ic, o, sample_db());
     for (auto& n : s["linux"]["namespaces"]) CHECK(n["type"] != "network");
-    CHECK(s["process"]["capabilities"]["bounding"].size() == all_capabilities().size());
+    CHECK(s["process"]["capabilities"]["bounding"].size() == bounding_capabilities().size());
     CHECK(!s["linux"].contains("maskedPaths"));
 
     SpecOptions bad;
