@@ -16,7 +16,7 @@ export PATH=$top/bin:$PATH
 dir=$(mktemp -d /tmp/ctr-bench.XXXXXX)
 reg_pid=
 cleanup() {
-    if [ -n "$reg_pid" ]; then kill "$reg_pid" 2>/dev/null; wait "$reg_pid" 2>/dev/null || true; fi
+    if [ -n "$reg_pid" ]; then kill "$reg_pid" 2>/dev/null || true; wait "$reg_pid" 2>/dev/null || true; fi
     rm -rf "$dir"
 }
 trap cleanup EXIT
