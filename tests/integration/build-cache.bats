@@ -113,6 +113,18 @@ EOF
     [[ "$output" == *" ---> Using cache"* ]]
 }
 
+@test "--rm=false and --force-rm are accepted; a failing RUN still leaves nothing behind" {
+    printf 'FROM busybox:test\nRUN exit 5\n' >"$CTX/Dockerfile"
+    run ctr_build --rm=false --force-rm "$CTX"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"returned a non-zero code: 5"* ]]
+    [ "$(mounts_in_test_dir)" -eq 0 ]
+    [ -z "$(ls -A "$CTR_ROOT/tmp")" ]
+    run ctr_build --rm=maybe "$CTX"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"--rm"* ]]
+}
+
 @test "a Dockerfile syntax error names its line before anything runs" {
     printf 'FROM busybox:test\nRUN echo should-not-run\n\nCOPPY a b\n' >"$CTX/Dockerfile"
     run ctr_build "$CTX"
