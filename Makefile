@@ -107,6 +107,8 @@ install: all
 	install -m 0755 $(BINS) $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
 	for m in $(MANS); do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$${m##*/}; done
 	for c in share/bash-completion/*; do [ -f "$$c" ] && install -m 0644 $$c $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ || true; done
+	# bash-completion loads completions/<command> on demand: one link per program.
+	for p in $(notdir $(BINS) $(SCRIPTS)); do ln -sf ctr $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p; done
 	[ -d share/seccomp ] && cp -r share/seccomp $(DESTDIR)$(PREFIX)/share/ctr/ || true
 
 clean:
