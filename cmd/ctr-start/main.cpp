@@ -28,13 +28,15 @@ int start_main(int argc, char** argv) {
          cxxopts::value<bool>()->default_value("true"))
         ("runtime", "OCI runtime binary to use from now on (replaces the container's)", cxxopts::value<std::string>(), "PATH")
         ("no-start", "Only attach to a running container (what ctr-attach uses); never start one")
-        ("monitor", "", cxxopts::value<std::string>())
-        ("ready-fd", "", cxxopts::value<int>())
-        ("attach-fd", "", cxxopts::value<int>())
-        ("adopt", "")
         ("help", "Show this help")
         ("version", "Show the version")
         ("containers", "", cxxopts::value<std::vector<std::string>>());
+    // How ctr-start runs itself as a container's monitor: not for users, not in --help.
+    opts.add_options("internal")
+        ("monitor", "", cxxopts::value<std::string>())
+        ("ready-fd", "", cxxopts::value<int>())
+        ("attach-fd", "", cxxopts::value<int>())
+        ("adopt", "");
     opts.parse_positional({"containers"});
     cxxopts::ParseResult r;
     try {
@@ -53,7 +55,7 @@ int start_main(int argc, char** argv) {
         return ctr::container::run_monitor(m);
     }
     if (r.count("help")) {
-        std::cout << opts.help()
+        std::cout << opts.help({""})
                   << "\nWith no CONTAINER, ids are read from standard input (ctr-create … | ctr-start -d).\n"
                      "Each container runs under its own monitor process, which outlives this command.\n"
                      "Detached, prints each container as named; attached (-a, -i), ends with the container's\n"
