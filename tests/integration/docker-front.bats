@@ -69,3 +69,21 @@ teardown() { ctr_teardown; }
     run ctr-docker container rm "$id"
     [ "$status" -eq 0 ]
 }
+
+@test "container prune removes stopped and created containers, keeps running ones; image prune points to ctr-prune" {
+    done_id=$(ctr-docker run -d busybox true)
+    wait_until 10 status_is "$done_id" exited
+    created=$(ctr-docker create busybox true)
+    up=$(ctr-docker run -d busybox sleep 100)
+    wait_until 10 status_is "$up" running
+    run ctr-docker container prune -f
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "Deleted Containers:" ]
+    [[ $output == *"$done_id"* && $output == *"$created"* && $output != *"$up"* ]]
+    [ ! -e "$CTR_ROOT/containers/$done_id" ] && [ ! -e "$CTR_ROOT/containers/$created" ]
+    [ -e "$CTR_ROOT/containers/$up" ]
+    ctr-docker rm -f "$up" >/dev/null
+    run ctr-docker image prune
+    [ "$status" -eq 125 ]
+    [[ $output == *ctr-prune* ]]
+}
