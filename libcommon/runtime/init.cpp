@@ -574,6 +574,33 @@ void close_other_fds(int first_free, std::vector<int> keep) {
     syscall(SYS_close_range, lo, ~0U, 0);
 }
 
+// Execs program (args[0] as the user gave it) through the sealed trampoline,
+// with no signal blocked and no descriptor but stdio and the preserved ones
+// (3 .. 3+preserve_fds-1) open in the new program.
+[[noreturn]] void exec_program(int dmz_fd, const std::string& program, const std::vector<std::string>& user_args,
+                               std::vector<std::string>& env, int preserve_fds) {
+    std::vector<std::string> args;
+    args.push_back(program);
+    for (const auto& a : user_args) args.push_back(a);
+    std::vector<char*> argv, envp;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    unsigned first = 3u + static_cast<unsigned>(preserve_fds);
+    if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0) throw_errno("close_range");
+    for (int fd = 3; fd < static_cast<int>(first); ++fd) {
+        int fl = fcntl(fd, F_GETFD);
+        if (fl >= 0) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+    syscall(SYS_execveat, dmz_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+    throw_errno("exec " + program);
+}
+
 [[noreturn]] void init_main(const InitContext& ctx) {
     const Config& c = *ctx.config;
     const Channel& chan = *ctx.channel;
@@ -745,28 +772,7 @@ void close_other_fds(int first_free, std::vector<int> keep) {
     if (c.process.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
     if (ctx.seccomp && nnp && !notify) ctx.seccomp->load();
-    std::vector<std::string> args;
-    args.push_back(program);
-    for (const auto& a : c.process.args) args.push_back(a);
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    // No runtime descriptor may reach the container: all but stdio and the
-    // preserved ones close on exec.
-    unsigned first = 3u + static_cast<unsigned>(ctx.preserve_fds);
-    if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0) throw_errno("close_range");
-    for (int fd = 3; fd < static_cast<int>(first); ++fd) {
-        int fl = fcntl(fd, F_GETFD);
-        if (fl >= 0) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-    }
-    syscall(SYS_execveat, ctx.dmz_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
-    throw_errno("exec " + program);
+    exec_program(ctx.dmz_fd, program, c.process.args, env, ctx.preserve_fds);
 }
 
 // The exec'd process, in every namespace of the container and its cgroup.
@@ -817,28 +823,10 @@ void close_other_fds(int first_free, std::vector<int> keep) {
     if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
     if (ctx.seccomp && nnp) load_seccomp(chan, *ctx.seccomp);
 
-    std::vector<std::string> args;
-    args.push_back(program);
-    for (const auto& a : c.process.args) args.push_back(a);
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    unsigned first = 3u + static_cast<unsigned>(ctx.preserve_fds);
-    if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0) throw_errno("close_range");
-    for (int fd = 3; fd < static_cast<int>(first); ++fd) {
-        int fl = fcntl(fd, F_GETFD);
-        if (fl >= 0) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-    }
     // The death signal would survive execve: a detached process must outlive
     // the runtime (engines run `exec --detach` and leave).
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-    syscall(SYS_execveat, ctx.dmz_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
-    throw_errno("exec " + program);
+    exec_program(ctx.dmz_fd, program, c.process.args, env, ctx.preserve_fds);
 }
 
 [[noreturn]] void exec_joiner_main(const ExecContext& ctx) {
