@@ -59,10 +59,11 @@ void write_out(int fd, const std::string& s) {
     }
 }
 
-std::string window_size(int fd) {
+// "ROWS COLS" of the terminal on fd (each plus `more`), or "" without one.
+std::string window_size(int fd, int more = 0) {
     struct winsize ws = {};
     if (::ioctl(fd, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0) return {};
-    return std::to_string(ws.ws_row) + " " + std::to_string(ws.ws_col);
+    return std::to_string(ws.ws_row + more) + " " + std::to_string(ws.ws_col + more);
 }
 
 }  // namespace
@@ -155,7 +156,12 @@ AttachResult attach_session(int sock, const AttachOptions& o) {
     ::sigprocmask(SIG_BLOCK, &set, &old);
     UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
     if (o.tty) {
-        auto ws = window_size(interactive_tty ? STDIN_FILENO : STDOUT_FILENO);
+        int fd = interactive_tty ? STDIN_FILENO : STDOUT_FILENO;
+        auto ws = window_size(fd);
+        // A size the terminal already has changes nothing; one row and
+        // column more first make it change (twice), and the shell at its
+        // prompt redraws it, as with docker attach.
+        if (!ws.empty() && o.redraw) attach::send_frame(sock, attach::Frame::Resize, window_size(fd, 1));
         if (!ws.empty()) attach::send_frame(sock, attach::Frame::Resize, ws);
     }
 

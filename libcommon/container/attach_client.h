@@ -15,6 +15,7 @@ struct AttachOptions {
     bool stderr = true;   // and stderr
     bool tty = false;     // the container has a terminal
     bool sig_proxy = true;  // forward INT, TERM, HUP, QUIT, USR1, USR2 (without a tty)
+    bool redraw = false;  // joining a running terminal: nudge its size so a shell redraws its prompt
     std::vector<unsigned char> detach_keys = {0x10, 0x11};  // Ctrl-P Ctrl-Q
 };
 

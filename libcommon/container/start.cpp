@@ -112,7 +112,9 @@ int start_container(const std::string& dir, const StartOptions& o) {
         // Already running under its monitor: docker start is then a no-op, or an attach.
         if (!attach) return 0;
         UniqueFd sock(connect_attach(dir));
-        return finish_attach(attach_session(sock.get(), attach_options(rec, o)));
+        auto a = attach_options(rec, o);
+        a.redraw = true;
+        return finish_attach(attach_session(sock.get(), a));
     }
 
     if (o.no_start)

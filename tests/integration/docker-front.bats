@@ -87,3 +87,32 @@ teardown() { ctr_teardown; }
     [ "$status" -eq 125 ]
     [[ $output == *ctr-prune* ]]
 }
+
+@test "attach redraws a waiting shell's prompt; Ctrl-P Ctrl-Q says read escape sequence and exits 1; kill returns once ended" {
+    s=$(test_name tmux)
+    sock=$TEST_DIR/tmux.sock
+    id=$(ctr-docker run -dit --name "$s" -e 'PS1=ready# ' busybox sh)
+    wait_until 10 status_is "$id" running
+    tmux -S "$sock" new-session -d -s "$s" -x 100 -y 30 "ctr-docker attach $s; echo EXITED=\$? >$TEST_DIR/rc; sleep 600"
+    wait_until 10 sh -c "tmux -S $sock capture-pane -p -t $s | grep -q '^ready#'"
+    tmux -S "$sock" send-keys -t "$s" C-p C-q
+    wait_until 10 test -f "$TEST_DIR/rc"
+    [ "$(cat "$TEST_DIR/rc")" = EXITED=1 ]
+    tmux -S "$sock" capture-pane -p -t "$s" | grep -q 'read escape sequence'
+    [ "$(record "$id" .State.Status)" = running ]
+    # Again, at the same size: nothing typed, on a cleared screen, the shell
+    # redraws its prompt because attach nudged the size (as docker's does).
+    rm -f "$TEST_DIR/rc"
+    tmux -S "$sock" respawn-pane -k -t "$s" "clear; ctr-docker attach $s; echo EXITED=\$? >$TEST_DIR/rc; sleep 600"
+    wait_until 10 sh -c "tmux -S $sock capture-pane -p -t $s | grep -q '^ready#'"
+    tmux -S "$sock" send-keys -t "$s" 'exit 5' Enter
+    wait_until 10 test -f "$TEST_DIR/rc"
+    [ "$(cat "$TEST_DIR/rc")" = EXITED=5 ]
+    tmux -S "$sock" kill-server
+    # docker kill (KILL) returns once the container has ended: ps says so at once.
+    id=$(ctr-docker run -d busybox sleep 100)
+    wait_until 10 status_is "$id" running
+    run ctr-docker kill "$id"
+    [ "$status" -eq 0 ]
+    [[ $(ctr-docker ps -a --filter "id=$id" --format '{{.Status}}') == "Exited (137)"* ]]
+}
