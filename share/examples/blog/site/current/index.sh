@@ -12,6 +12,7 @@ fi
 httpd -f -p 2368 -h content/www &
 server=$!
 trap 'log "Blog is shutting down"; kill $server; exit 0' INT TERM
+until wget -q -O /dev/null http://127.0.0.1:2368/ 2>/dev/null; do sleep 0.1; done
 log "Your site is now available on http://localhost:2368/"
 log "Ctrl+C to shut down"
 wait $server
