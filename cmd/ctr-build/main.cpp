@@ -12,6 +12,7 @@
 
 #include "libcommon/build/builder.h"
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/preflight.h"
 #include "libcommon/store/fsutil.h"
 #include "libcommon/store/store.h"
 
@@ -148,6 +149,7 @@ int build_main(int argc, char** argv) {
         }
     }
 
+    ctr::preflight::require_containers();
     auto store = ctr::store::Store::open();
     auto result = ctr::build::build(store, o);
     if (r.count("iidfile")) ctr::store::replace_file(r["iidfile"].as<std::string>(), result.image_id.str());

@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/missing_image.h"
+#include "libcommon/cli/preflight.h"
 #include "libcommon/cli/split_args.h"
 #include "libcommon/container/create.h"
 #include "libcommon/container/options.h"
@@ -274,8 +276,11 @@ int create_main(int argc, char** argv) {
         throw ExitError(125, e.what());
     }
 
+    ctr::preflight::require_containers();
+    ctr::preflight::require_cgroup_controllers(ctr::preflight::cgroup_needs(o));
     auto store = ctr::store::Store::open();
-    std::string id = create(store, std::move(req));
+    std::string image = req.image_ref;
+    std::string id = ctr::cli::explain_missing_image(store, image, [&] { return create(store, std::move(req)); });
     std::cout << id << "\n";
     return 0;
 }

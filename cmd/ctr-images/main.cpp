@@ -4,6 +4,7 @@
 
 #include "cmd/ctr-images/images.h"
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/preflight.h"
 
 namespace images {
 
@@ -24,6 +25,7 @@ bool parse(cxxopts::Options& opts, int argc, char** argv, cxxopts::ParseResult& 
         std::cout << ctr::version_line("ctr-images") << "\n";
         return true;
     }
+    ctr::preflight::require_store();
     return false;
 }
 

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/preflight.h"
 #include "libcommon/cli/progress.h"
 #include "libcommon/store/import.h"
 #include "libcommon/store/fsutil.h"
@@ -106,6 +107,7 @@ int import_main(int argc, char** argv) {
         progress.add(k);
         return k;
     };
+    ctr::preflight::require_store();
     auto store = ctr::store::Store::open();
     if (format == "oci-archive") {
         auto loaded = ctr::store::load_oci_archive(store, counted, name, tag);

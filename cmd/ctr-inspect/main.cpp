@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/preflight.h"
 #include "libcommon/container/record.h"
 #include "libcommon/store/containers.h"
 #include "libcommon/store/inspect.h"
@@ -62,6 +63,7 @@ int inspect_main(int argc, char** argv) {
     std::optional<ctr::tmpl::Template> tmpl;
     if (r.count("format")) tmpl = ctr::tmpl::Template::parse(ctr::tmpl::unescape_format(r["format"].as<std::string>()));
 
+    ctr::preflight::require_store();
     auto store = ctr::store::Store::open();
     ordered_json found = ordered_json::array();
     std::string text;

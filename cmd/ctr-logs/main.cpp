@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/preflight.h"
 #include "libcommon/cli/units.h"
 #include "libcommon/container/record.h"
 #include "libcommon/store/containers.h"
@@ -146,6 +147,7 @@ int logs_main(int argc, char** argv) {
     pr.opt.details = r.count("details") > 0;
     bool follow = r.count("follow") > 0;
 
+    ctr::preflight::require_store();
     std::string cdir = ctr::container::containers_dir();
     std::string id = ctr::container::resolve(cdir, args[0]);
     auto paths = ctr::container::container_paths(cdir, id);

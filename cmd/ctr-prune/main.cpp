@@ -12,6 +12,7 @@
 #include <set>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/preflight.h"
 #include "libcommon/cli/units.h"
 #include "libcommon/container/record.h"
 #include "libcommon/store/containers.h"
@@ -235,6 +236,7 @@ int prune_main(int argc, char** argv) {
         return 0;
     }
     if (!r.unmatched().empty()) throw ctr::ExitError(125, "ctr-prune takes no arguments (got \"" + r.unmatched()[0] + "\")");
+    ctr::preflight::require_store();
     auto store = ctr::store::Store::open();
     if (r.count("df")) return df(store, r.count("verbose") > 0);
 

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/preflight.h"
 #include "libcommon/store/containers.h"
 #include "libcommon/store/store.h"
 #include "libcommon/template/format.h"
@@ -114,6 +115,7 @@ int ps_main(int argc, char** argv) {
     double now = ctr::store::now_seconds();
 
     std::string root = ctr::store::default_root();
+    ctr::preflight::require_store(root);
     auto containers = ctr::store::load_containers(root + "/containers");
     std::optional<ctr::store::Store> store;
     auto get_store = [&]() -> ctr::store::Store& {

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/preflight.h"
 #include "libcommon/registry/http.h"
 #include "libcommon/registry/pull.h"
 #include "libcommon/registry/reference.h"
@@ -68,6 +69,7 @@ int pull_main(int argc, char** argv) {
     }
 
     http_init();
+    ctr::preflight::require_store();
     auto store = ctr::store::Store::open();
     for (auto& ref : refs) {
         PullResult res;

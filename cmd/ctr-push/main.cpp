@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/preflight.h"
 #include "libcommon/registry/http.h"
 #include "libcommon/registry/push.h"
 #include "libcommon/registry/reference.h"
@@ -59,6 +60,7 @@ int push_main(int argc, char** argv) {
     options.progress = &progress;
 
     http_init();
+    ctr::preflight::require_store();
     auto store = ctr::store::Store::open();
     PushResult res;
     try {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/preflight.h"
 #include "libcommon/container/monitor.h"
 #include "libcommon/container/record.h"
 #include "libcommon/container/start.h"
@@ -86,6 +87,7 @@ int start_main(int argc, char** argv) {
     if ((o.attach || o.stdin) && names.size() > 1)
         throw ExitError(125, "you cannot start and attach multiple containers at once");
 
+    ctr::preflight::require_containers();
     std::string containers = ctr::container::containers_dir();
     int rc = 0;
     for (auto& name : names) {
@@ -98,6 +100,7 @@ int start_main(int argc, char** argv) {
             continue;
         }
         auto dir = containers + "/" + id;
+        ctr::preflight::require_cgroup_controllers(ctr::preflight::cgroup_needs_of_config(dir + "/config.json"), true);
         if (o.attach || o.stdin) return ctr::container::start_container(dir, o);
         try {
             ctr::container::start_container(dir, o);

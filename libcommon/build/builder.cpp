@@ -23,6 +23,7 @@
 #include "libcommon/bundle/rootfs.h"
 #include "libcommon/bundle/spec.h"
 #include "libcommon/bundle/user.h"
+#include "libcommon/cli/missing_image.h"
 #include "libcommon/dockerfile/dockerignore.h"
 #include "libcommon/dockerfile/instructions.h"
 #include "libcommon/dockerfile/parser.h"
@@ -361,11 +362,13 @@ ImageState Builder::image_for(const std::string& name) {
         try {
             img = store_.resolve(name);
         } catch (const Error& e) {
-            if (o_.pull == false) throw Error("image not in store: " + name + " (and --pull=false)");
+            if (o_.pull == false)
+                throw Error("image not in store: " + name + " (and --pull=false); " + cli::how_to_get_image(name));
             try {
                 img = pull();
             } catch (const Error& pe) {
-                throw Error(std::string(e.what()) + "; pulling it failed: " + pe.what());
+                throw Error(std::string(e.what()) + "; pulling it failed: " + pe.what() + "; " +
+                            cli::how_to_get_image(name));
             }
         }
     }
