@@ -1,5 +1,6 @@
 // ctr-run create: set a container up, its init waiting before the program.
 #include "cmd/ctr-run/commands.h"
+#include "libcommon/cli/preflight.h"
 
 namespace ctr_run {
 
@@ -29,6 +30,7 @@ ctr::runtime::CreateOptions create_options(const ctr::runtime::Flags& f) {
     ctr::runtime::CreateOptions o;
     o.id = f.args.at(0);
     o.bundle = absolute(f.get("bundle", "."));
+    ctr::preflight::require_userns_unless_root(o.bundle + "/config.json");
     if (f.has("pid-file")) o.pid_file = absolute(f.get("pid-file"));
     if (f.has("console-socket")) o.console_socket = absolute(f.get("console-socket"));
     o.no_pivot = f.on("no-pivot");

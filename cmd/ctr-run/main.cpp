@@ -1,11 +1,14 @@
 // ctr-run: a low-level OCI runtime with runc's command line.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "cmd/ctr-run/commands.h"
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/preflight.h"
 #include "libcommon/runtime/log.h"
 
 namespace ctr_run {
@@ -34,7 +37,8 @@ Commands:
   spec      write a default config.json
 
 Global options:
-  --root DIR          state directory (default /run/ctr-run)
+  --root DIR          state directory (default /run/ctr-run; for a user other
+                      than root, $XDG_RUNTIME_DIR/ctr-run when that is set)
   --log FILE          log file (default stderr)
   --log-format FMT    text or json (default text)
   --debug             log debug messages
@@ -44,6 +48,13 @@ Global options:
   -v, --version       the version
 Flags take "--flag value", "--flag=value" or "-flag value", as runc.
 )";
+
+// /run/ctr-run; for a user other than root $XDG_RUNTIME_DIR/ctr-run when set, as runc does.
+std::string default_root() {
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    if (geteuid() != 0 && xdg && *xdg) return std::string(xdg) + "/ctr-run";
+    return "/run/ctr-run";
+}
 
 }  // namespace
 
@@ -91,7 +102,7 @@ int dispatch(int argc, char** argv) {
     }
     ctr::runtime::log::configure(f.get("log"), f.get("log-format", "text"), f.on("debug"));
     Globals g;
-    g.root = f.get("root", "/run/ctr-run");
+    g.root = f.get("root", default_root());
     g.systemd_cgroup = f.on("systemd-cgroup");
     g.rootless = f.get("rootless", "auto");
 
@@ -106,6 +117,8 @@ int dispatch(int argc, char** argv) {
     auto it = commands.find(name);
     if (it == commands.end()) throw ctr::Error("No help topic for '" + name + "'");
     Args rest(f.args.begin() + 1, f.args.end());
+    bool help = std::any_of(rest.begin(), rest.end(), [](auto& a) { return a == "-h" || a == "--help" || a == "-help"; });
+    if (name != "spec" && name != "features" && !help) ctr::preflight::require_runtime_root(g.root);
     try {
         return it->second(g, rest);
     } catch (const std::exception& e) {

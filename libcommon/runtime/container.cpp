@@ -112,6 +112,7 @@ pid_t spawn_init(const Config& c, const InitContext& ctx, Channel& mine, Channel
         }
         if (userns) {
             write_proc(pid, "uid_map", mapping_text(c.uid_mappings));
+            if (geteuid() != 0) write_proc(pid, "setgroups", "deny");
             write_proc(pid, "gid_map", mapping_text(c.gid_mappings));
         }
         return pid;
@@ -168,6 +169,7 @@ pid_t spawn_init(const Config& c, const InitContext& ctx, Channel& mine, Channel
             Message m = mine.receive();
             if (m.verb == "maps") {
                 write_proc(mid, "uid_map", mapping_text(c.uid_mappings));
+                if (geteuid() != 0) write_proc(mid, "setgroups", "deny");
                 write_proc(mid, "gid_map", mapping_text(c.gid_mappings));
                 mine.send("maps-done");
             } else if (m.verb == "pid") {

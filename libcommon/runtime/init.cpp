@@ -606,10 +606,13 @@ void close_other_fds(int first_free, std::vector<int> keep) {
     const Channel& chan = *ctx.channel;
     g_report_fd = chan.fd();
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     close_other_fds(3 + ctx.preserve_fds, {chan.fd(), ctx.console_fd, ctx.start_listen_fd, ctx.dmz_fd});
 
     Message go = chan.expect("go", "wait for the runtime");
+    // Not dumpable only now: a runtime that is not root writes our uid_map and
+    // gid_map before "go", and can't open them once we are not dumpable.
+    // Nothing else runs in the container yet.
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     pid_t host_pid = static_cast<pid_t>(std::stol(go.text));
     // The runtime moves us into the container's cgroup while we set up the
     // mounts (a v1 migration costs an RCU grace period per hierarchy); we
