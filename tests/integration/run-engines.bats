@@ -1,0 +1,289 @@
+#!/usr/bin/env bats
+# Real engines drive an OCI runtime: containerd (through its runc shim) and
+# podman (through conmon). Every story runs twice, with ctr-run and with runc
+# as the runtime: the stories check the runtime contract the engines rely on,
+# so both must pass them.
+
+load helpers
+load engines-helpers
+
+setup_file() { engines_setup_file; }
+setup() { ctr_setup; }
+teardown() { engines_teardown; }
+
+# ---- containerd
+
+containerd_run() {
+    start_containerd
+    local id
+    id=$(test_name run)
+    # shellcheck disable=SC2046
+    run cr run --rm $(runc_flags) "$ENGINE_IMAGE" "$id" \
+        sh -c 'echo "hello from $(hostname)"; grep memory /proc/self/cgroup; exit 3'
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"hello from "* ]]
+    [[ "$output" == *":memory:/$TEST_ID/$id"* ]]
+    # --rm: containerd and the runtime forgot it
+    [ -z "$(cr containers ls -q)" ]
+    [ -z "$(find "$RT_ROOT/$TEST_ID" -mindepth 1 -maxdepth 1 -name "$id")" ]
+}
+
+containerd_exec_kill_delete() {
+    start_containerd
+    local id pid
+    id=$(test_name d)
+    # shellcheck disable=SC2046
+    cr run -d $(runc_flags) "$ENGINE_IMAGE" "$id" \
+        sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done'
+    # The runtime under test holds the container, in its --root.
+    [ "$(containerd_rt_state "$id" | jq -r .status)" = running ]
+    [ "$(task_status "$id")" = RUNNING ]
+    pid=$(cr tasks ls | awk -v id="$id" '$1 == id {print $2}')
+
+    run cr tasks exec --exec-id e1 "$id" sh -c 'echo "exec sees $(tr "\0" " " </proc/1/cmdline)"; exit 5'
+    [ "$status" -eq 5 ]
+    [[ "$output" == "exec sees sh -c trap"* ]]
+    # tasks ps asks the runtime (`ps --format json`)
+    run cr tasks ps "$id"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$pid"* ]]
+
+    cr tasks kill "$id"   # SIGTERM, which the container's pid 1 traps
+    wait_for 10 task_stopped "$id"
+    run cr tasks delete "$id"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"exit code 7"* ]]
+    # delete removed the runtime's state and the container's cgroup
+    run containerd_rt_state "$id"
+    [ "$status" -ne 0 ]
+    [ ! -d "$(containerd_cgroup memory "$id")" ]
+    cr containers rm "$id"
+    [ -z "$(cr containers ls -q)" ]
+    ! grep -q "/$id/rootfs " /proc/self/mountinfo
+}
+
+containerd_pause_resume() {
+    start_containerd
+    local id n1 n2
+    id=$(test_name p)
+    mkdir "$TEST_DIR/out"
+    # shellcheck disable=SC2046
+    cr run -d $(runc_flags) --mount "type=bind,src=$TEST_DIR/out,dst=/out,options=rbind:rw" "$ENGINE_IMAGE" "$id" \
+        sh -c 'i=0; while :; do i=$((i + 1)); echo $i >/out/n.tmp; mv /out/n.tmp /out/n; sleep 0.05; done'
+    wait_for 5 test -s "$TEST_DIR/out/n"
+
+    cr tasks pause "$id"
+    [ "$(task_status "$id")" = PAUSED ]
+    [ "$(containerd_rt_state "$id" | jq -r .status)" = paused ]
+    [ "$(cat "$(containerd_cgroup freezer "$id")/freezer.state")" = FROZEN ]
+    n1=$(cat "$TEST_DIR/out/n")
+    sleep 0.5
+    n2=$(cat "$TEST_DIR/out/n")
+    [ "$n1" = "$n2" ]
+
+    cr tasks resume "$id"
+    [ "$(task_status "$id")" = RUNNING ]
+    [ "$(containerd_rt_state "$id" | jq -r .status)" = running ]
+    wait_for 5 eval '[ "$(cat "$TEST_DIR/out/n")" -gt "$n2" ]'
+}
+
+containerd_metrics() {
+    start_containerd
+    local id cg m
+    id=$(test_name m)
+    # shellcheck disable=SC2046
+    cr run -d $(runc_flags) --memory-limit 67108864 "$ENGINE_IMAGE" "$id" \
+        sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i + 1)); done; sleep 1000 & wait'
+    cg=$(containerd_cgroup memory "$id")
+    [ "$(cat "$cg/memory.limit_in_bytes")" = 67108864 ]
+    wait_for 10 eval '[ "$(cat "$(containerd_cgroup pids "$id")/pids.current")" = 2 ]'
+
+    m=$(cr tasks metrics --format json "$id")
+    [ "$(jq .memory.usage.limit <<<"$m")" = 67108864 ]
+    [ "$(jq .memory.usage.usage <<<"$m")" -gt 0 ]
+    [ "$(jq .pids.current <<<"$m")" = 2 ]
+    [ "$(jq .cpu.usage.total <<<"$m")" -gt 0 ]
+    run cr tasks metrics "$id"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"memory.limit_in_bytes"*67108864* ]]
+    [[ "$output" == *"pids.current"*2* ]]
+}
+
+# A terminal: `ctr run -t` and `ctr tasks exec -t` hand the runtime a console
+# socket; ctr sizes the pty like its own terminal (tmux's 100x30 window).
+containerd_tty() {
+    start_containerd
+    local id ctr_cmd
+    id=$(test_name t)
+    ctr_cmd="ctr -a $CONTAINERD_SOCK -n $TEST_ID"
+    tmux_start "$ctr_cmd run -t --rm $(runc_flags) $ENGINE_IMAGE $id sh; echo ctr-exit=\$?; sleep 600"
+    tmux_wait 0 '^/ #'
+    tmux_type 0 'echo $((6 * 7)); tty; stty size'
+    tmux_wait 0 '^42'
+    tmux_wait 0 '^/dev/pts/0'
+    tmux_wait 0 '^30 100'
+
+    tmux_new_window "$ctr_cmd tasks exec -t --exec-id t1 $id sh; echo exec-exit=\$?; sleep 600"
+    tmux_wait 1 '^/ #'
+    tmux_type 1 'echo in-exec; stty size; exit 9'
+    tmux_wait 1 '^in-exec'
+    tmux_wait 1 '^30 100'
+    tmux_wait 1 '^exec-exit=9'
+
+    tmux_type 0 'exit 3'
+    tmux_wait 0 '^ctr-exit=3'
+}
+
+# ---- podman
+
+podman_run_rm() {
+    start_podman
+    # shellcheck disable=SC2046
+    run pm run --rm $(pm_run_flags) --name "$(test_name)" "$ENGINE_IMAGE" \
+        sh -c 'echo "hello from $(hostname)"; grep memory /proc/self/cgroup; exit 4'
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"hello from "* ]]
+    [[ "$output" == *":memory:/$TEST_ID/libpod-"* ]]
+    [ -z "$(pm ps -aq)" ]
+}
+
+podman_detach_exec_stop() {
+    start_podman
+    local name id
+    name=$(test_name d)
+    # shellcheck disable=SC2046
+    id=$(pm run -d $(pm_run_flags) --name "$name" "$ENGINE_IMAGE" \
+        sh -c 'trap "echo got TERM; exit 7" TERM; echo started; while :; do sleep 0.1; done')
+    # The runtime under test holds it (podman uses the runtime's default --root).
+    [ "$("$RT_BIN" state "$id" | jq -r .status)" = running ]
+
+    run pm exec "$name" sh -c 'echo "exec sees $(tr "\0" " " </proc/1/cmdline)"; exit 6'
+    [ "$status" -eq 6 ]
+    [[ "$output" == "exec sees sh -c trap"* ]]
+    run pm exec -i "$name" sh -c 'read -r line; echo "read: $line"' <<<"from stdin"
+    [ "$status" -eq 0 ]
+    [ "$output" = "read: from stdin" ]
+    run pm exec -u 1000:1000 -w /tmp -e FOO=bar "$name" sh -c 'echo "$(id -u) $(pwd) $FOO"'
+    [ "$output" = "1000 /tmp bar" ]
+
+    run pm stop -t 10 "$name"
+    [ "$status" -eq 0 ]
+    [ "$(pm inspect -f '{{.State.ExitCode}}' "$name")" = 7 ]
+    [[ "$(pm logs "$name")" == *"got TERM"* ]]
+    # podman's cleanup deleted the container from the runtime
+    wait_for 10 eval '! "$RT_BIN" state "$id" >/dev/null 2>&1'
+}
+
+podman_limits() {
+    start_podman
+    local name id
+    name=$(test_name l)
+    # shellcheck disable=SC2046
+    id=$(pm run -d $(pm_run_flags) --memory 64m --pids-limit 20 --name "$name" "$ENGINE_IMAGE" sleep 1000)
+    [ "$(cat "$(podman_cgroup memory "$id")/memory.limit_in_bytes")" = 67108864 ]
+    [ "$(cat "$(podman_cgroup pids "$id")/pids.max")" = 20 ]
+    # The container sees its own cgroup, and the pids limit holds.
+    run pm exec "$name" cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max
+    [ "$output" = "67108864
+20" ]
+    # A shell forks sleeps until it can't (and dies of it); its parent then
+    # reads the count with builtins.
+    run pm exec "$name" sh -c 'sh -c "while :; do sleep 100 & done"
+        read -r n </sys/fs/cgroup/pids/pids.current; echo "$n"'
+    [[ "$output" == *"can't fork"* ]]
+    [ "${lines[-1]}" -ge 18 ] && [ "${lines[-1]}" -le 20 ]
+    # and the memory limit: 64 MiB of data in a shell variable is too much
+    # shellcheck disable=SC2046
+    run pm run --rm $(pm_run_flags) --memory 32m --memory-swap 32m "$ENGINE_IMAGE" \
+        sh -c 'x=$(head -c 67108864 /dev/zero | tr "\0" a); echo survived'
+    [ "$status" -eq 137 ]
+    [[ "$output" != *survived* ]]
+}
+
+# -it: conmon gives the runtime a console socket and relays the pty.
+podman_tty() {
+    start_podman
+    local name
+    name=$(test_name t)
+    tmux_start "$PODMAN_DIR/podman --runtime $RT_BIN run -it --rm $(pm_run_flags) --name $name $ENGINE_IMAGE sh; echo podman-exit=\$?; sleep 600"
+    tmux_wait 0 '^/ #'
+    tmux_type 0 'echo $((6 * 7)); tty; stty size'
+    tmux_wait 0 '^42'
+    tmux_wait 0 '^/dev/pts/0'
+    tmux_wait 0 '^30 100'
+
+    tmux_new_window "$PODMAN_DIR/podman --runtime $RT_BIN exec -it $name sh; echo exec-exit=\$?; sleep 600"
+    tmux_wait 1 '^/ #'
+    tmux_type 1 'echo in-exec; stty size; exit 9'
+    tmux_wait 1 '^in-exec'
+    tmux_wait 1 '^30 100'
+    tmux_wait 1 '^exec-exit=9'
+
+    tmux_type 0 'exit 3'
+    tmux_wait 0 '^podman-exit=3'
+    [ -z "$(pm ps -aq)" ]
+}
+
+podman_stats() {
+    start_podman
+    local name
+    name=$(test_name s)
+    # shellcheck disable=SC2046
+    pm run -d $(pm_run_flags) --memory 64m --name "$name" "$ENGINE_IMAGE" sh -c 'sleep 1000 & wait' >/dev/null
+    run pm stats --no-stream --format '{{.Name}}|{{.MemUsage}}|{{.PIDs}}' "$name"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "$name|"*" / 67.11MB|2" ]]
+    [[ "$output" != *"|0B / "* ]]
+    run pm stats --no-stream "$name"
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == *"MEM USAGE / LIMIT"* ]]
+    [[ "${lines[1]}" == *"$name"* ]]
+}
+
+# The runtime as a containers.conf entry, podman run without --runtime.
+podman_containers_conf() {
+    start_podman
+    local id
+    export CONTAINERS_CONF=$PODMAN_DIR/containers.conf
+    cat >"$CONTAINERS_CONF" <<EOF
+[engine]
+runtime = "ctrtest-runtime"
+
+[engine.runtimes]
+ctrtest-runtime = ["$RT_BIN"]
+EOF
+    [ "$(PM_RUNTIME='' pm info --format '{{.Host.OCIRuntime.Path}}')" = "$RT_BIN" ]
+    # shellcheck disable=SC2046
+    PM_RUNTIME='' run pm run --rm $(pm_run_flags) "$ENGINE_IMAGE" sh -c 'echo via containers.conf; exit 2'
+    [ "$status" -eq 2 ]
+    [ "$output" = "via containers.conf" ]
+    # shellcheck disable=SC2046
+    id=$(PM_RUNTIME='' pm run -d $(pm_run_flags) "$ENGINE_IMAGE" sleep 1000)
+    [ "$("$RT_BIN" state "$id" | jq -r .status)" = running ]
+}
+
+# ---- each story with each runtime
+
+@test "containerd ctr run --runc-binary ctr-run: output and exit code" { use_runtime ctr-run; containerd_run; }
+@test "containerd ctr run --runc-binary runc: output and exit code" { use_runtime runc; containerd_run; }
+@test "containerd with ctr-run: run -d, exec, ps, kill, delete" { use_runtime ctr-run; containerd_exec_kill_delete; }
+@test "containerd with runc: run -d, exec, ps, kill, delete" { use_runtime runc; containerd_exec_kill_delete; }
+@test "containerd with ctr-run: pause and resume" { use_runtime ctr-run; containerd_pause_resume; }
+@test "containerd with runc: pause and resume" { use_runtime runc; containerd_pause_resume; }
+@test "containerd with ctr-run: tasks metrics from the cgroup" { use_runtime ctr-run; containerd_metrics; }
+@test "containerd with runc: tasks metrics from the cgroup" { use_runtime runc; containerd_metrics; }
+@test "containerd with ctr-run: run -t and exec -t in a terminal" { use_runtime ctr-run; containerd_tty; }
+@test "containerd with runc: run -t and exec -t in a terminal" { use_runtime runc; containerd_tty; }
+
+@test "podman --runtime ctr-run: run --rm output and exit code" { use_runtime ctr-run; podman_run_rm; }
+@test "podman --runtime runc: run --rm output and exit code" { use_runtime runc; podman_run_rm; }
+@test "podman with ctr-run: run -d, exec, stop" { use_runtime ctr-run; podman_detach_exec_stop; }
+@test "podman with runc: run -d, exec, stop" { use_runtime runc; podman_detach_exec_stop; }
+@test "podman with ctr-run: --memory and --pids-limit in the cgroup" { use_runtime ctr-run; podman_limits; }
+@test "podman with runc: --memory and --pids-limit in the cgroup" { use_runtime runc; podman_limits; }
+@test "podman with ctr-run: run -it and exec -it through conmon" { use_runtime ctr-run; podman_tty; }
+@test "podman with runc: run -it and exec -it through conmon" { use_runtime runc; podman_tty; }
+@test "podman with ctr-run: stats --no-stream" { use_runtime ctr-run; podman_stats; }
+@test "podman with runc: stats --no-stream" { use_runtime runc; podman_stats; }
+@test "podman with ctr-run from containers.conf" { use_runtime ctr-run; podman_containers_conf; }
+@test "podman with runc from containers.conf" { use_runtime runc; podman_containers_conf; }
