@@ -15,17 +15,24 @@
 # engines_teardown stops all of it, then ctr_teardown removes what is left.
 
 ENGINE_IMAGE=docker.io/library/busybox:latest
+# The CRI's pod sandbox image: busybox that sleeps (a pause container).
+SANDBOX_IMAGE=docker.io/library/busybox:ctrtest-pause
 
-# Once per file: the busybox fixture as an OCI archive (ctr-import, ctr-images save).
+# Once per file: the busybox fixture as OCI archives (ctr-import, ctr-images
+# save): busybox-oci.tar for podman (which loads one image per archive),
+# cri-oci.tar with the sandbox image too for containerd. Both images have
+# PATH in their config as real images do (the CRI adds none, and runc, unlike
+# ctr-run, then finds no `sleep`).
 engines_setup_file() {
-    local store=$BATS_FILE_TMPDIR/store
-    CTR_ROOT=$store ctr-import -q -c 'CMD ["sh"]' "$BUSYBOX_TAR" busybox:latest >/dev/null
+    local store=$BATS_FILE_TMPDIR/store path='ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin'
+    CTR_ROOT=$store ctr-import -q -c "$path" -c 'CMD ["sh"]' "$BUSYBOX_TAR" busybox:latest >/dev/null
+    CTR_ROOT=$store ctr-import -q -c "$path" -c 'CMD ["sleep", "2147483647"]' "$BUSYBOX_TAR" busybox:ctrtest-pause >/dev/null
     CTR_ROOT=$store ctr-images save -o "$BATS_FILE_TMPDIR/busybox-oci.tar" busybox:latest
+    CTR_ROOT=$store ctr-images save -o "$BATS_FILE_TMPDIR/cri-oci.tar" busybox:latest busybox:ctrtest-pause
 }
 
-# use_runtime ctr-run|runc: RT_NAME, RT_BIN (absolute path) and RT_ROOT.
+# use_runtime ctr-run|runc: RT_BIN (the runtime, an absolute path) and RT_ROOT.
 use_runtime() {
-    RT_NAME=$1
     case $1 in
         ctr-run) RT_BIN=$BIN/ctr-run ;;
         runc) RT_BIN=$(command -v runc) ;;
@@ -78,7 +85,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   address = ""
 TOML
     if [ -n "${1:-}" ]; then
-        sed -i '/^disabled_plugins/d' "$d/config.toml"
+        sed -i 's/^disabled_plugins = .*/disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]/' "$d/config.toml"
         printf '%s\n' "$1" >>"$d/config.toml"
     fi
     containerd --config "$d/config.toml" >"$d/log" 2>&1 &
@@ -103,27 +110,63 @@ containerd_rt_state() { "$RT_BIN" --root "$RT_ROOT/$TEST_ID" state "$1"; }
 # The container's cgroup under a v1 controller (containerd's default path /namespace/id).
 containerd_cgroup() { echo "/sys/fs/cgroup/$1/$TEST_ID/$2"; }
 
+# start_containerd_cri: containerd with its CRI plugin on, the test's runtime
+# as the runtime class "ctrtest" (runc shim, options BinaryName and Root),
+# and both images in the CRI's namespace (k8s.io).
+start_containerd_cri() {
+    local d=$TEST_DIR/containerd cri='plugins."io.containerd.grpc.v1.cri"'
+    /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null ||
+        skip "the CRI client needs python3-grpcio and python3-grpc-tools (scripts/ctr-install-deps installs them)"
+    mkdir -p "$d/cni/bin" "$d/cni/conf"
+    start_containerd "[$cri]
+  sandbox_image = \"$SANDBOX_IMAGE\"
+  stream_server_address = \"127.0.0.1\"
+  stream_server_port = \"0\"
+  enable_selinux = false
+  disable_apparmor = true
+  restrict_oom_score_adj = true
+[$cri.cni]
+  bin_dir = \"$d/cni/bin\"
+  conf_dir = \"$d/cni/conf\"
+[$cri.containerd]
+  snapshotter = \"overlayfs\"
+  default_runtime_name = \"ctrtest\"
+[$cri.containerd.runtimes.ctrtest]
+  runtime_type = \"io.containerd.runc.v2\"
+[$cri.containerd.runtimes.ctrtest.options]
+  BinaryName = \"$RT_BIN\"
+  Root = \"$RT_ROOT\""
+    ctr -a "$CONTAINERD_SOCK" -n k8s.io images import "$BATS_FILE_TMPDIR/cri-oci.tar" >/dev/null
+}
+
+# cri METHOD [REQUEST_JSON]: one CRI call (tests/integration/cri-client.py).
+cri() { /usr/bin/python3 "$BATS_TEST_DIRNAME/cri-client.py" "$CONTAINERD_SOCK" "$@"; }
+
 stop_containerd() {
     [ -n "${CONTAINERD_PID:-}" ] || return 0
-    local t c
-    for t in $(cr tasks ls -q 2>/dev/null); do
-        cr tasks kill -s KILL "$t" >/dev/null 2>&1
-    done
-    for t in $(cr tasks ls -q 2>/dev/null); do
-        wait_for 5 task_stopped "$t" 2>/dev/null
-        cr tasks delete "$t" >/dev/null 2>&1
-    done
-    for c in $(cr containers ls -q 2>/dev/null); do
-        cr containers rm "$c" >/dev/null 2>&1
+    local t c ns
+    for ns in $(ctr -a "$CONTAINERD_SOCK" namespaces ls -q 2>/dev/null); do
+        for t in $(ctr -a "$CONTAINERD_SOCK" -n "$ns" tasks ls -q 2>/dev/null); do
+            ctr -a "$CONTAINERD_SOCK" -n "$ns" tasks kill -s KILL "$t" >/dev/null 2>&1
+        done
+        for t in $(ctr -a "$CONTAINERD_SOCK" -n "$ns" tasks ls -q 2>/dev/null); do
+            wait_for 5 task_stopped "$t" "$ns" 2>/dev/null
+            ctr -a "$CONTAINERD_SOCK" -n "$ns" tasks delete "$t" >/dev/null 2>&1
+        done
+        for c in $(ctr -a "$CONTAINERD_SOCK" -n "$ns" containers ls -q 2>/dev/null); do
+            ctr -a "$CONTAINERD_SOCK" -n "$ns" containers rm "$c" >/dev/null 2>&1
+        done
     done
     kill "$CONTAINERD_PID" 2>/dev/null
     wait_for 5 pid_gone "$CONTAINERD_PID" 2>/dev/null || kill -9 "$CONTAINERD_PID" 2>/dev/null
     CONTAINERD_PID=
 }
 
-# task_status ID: RUNNING, PAUSED, STOPPED... as `ctr tasks ls` shows it.
-task_status() { cr tasks ls | awk -v id="$1" '$1 == id {print $3}'; }
-task_stopped() { [ "$(task_status "$1")" = STOPPED ]; }
+# task_status ID [NAMESPACE]: RUNNING, PAUSED, STOPPED... as `ctr tasks ls` shows it.
+task_status() {
+    ctr -a "$CONTAINERD_SOCK" -n "${2:-$TEST_ID}" tasks ls | awk -v id="$1" '$1 == id {print $3}'
+}
+task_stopped() { [ "$(task_status "$@")" = STOPPED ]; }
 
 # ---- podman
 

@@ -134,6 +134,65 @@ containerd_tty() {
     tmux_wait 0 '^ctr-exit=3'
 }
 
+# A runtime class of containerd's CRI plugin: [...runtimes.ctrtest] with
+# runtime_type io.containerd.runc.v2 and options BinaryName (and Root) in
+# config.toml, driven the way a kubelet drives it (cri-client.py): a pod
+# sandbox, a container in it, ExecSync, UpdateContainerResources, stop, remove.
+containerd_cri_runtime_class() {
+    start_containerd_cri
+    local pod_cfg pod c_cfg cid out cg
+    mkdir "$TEST_DIR/pod-logs"
+    pod_cfg=$(jq -cn --arg name "$(test_name pod)" --arg cg "/$TEST_ID/pod" --arg logs "$TEST_DIR/pod-logs" '{
+        metadata: {name: $name, uid: $name, namespace: "default"},
+        log_directory: $logs,
+        linux: {cgroup_parent: $cg, security_context: {namespace_options: {network: "NODE"}}}}')
+    pod=$(cri RunPodSandbox "$(jq -cn --argjson c "$pod_cfg" '{config: $c, runtime_handler: "ctrtest"}')" |
+        jq -r .pod_sandbox_id)
+    # The sandbox (pause) container runs under the runtime the config names.
+    [ "$("$RT_BIN" --root "$RT_ROOT/k8s.io" state "$pod" | jq -r .status)" = running ]
+
+    c_cfg=$(jq -cn --arg img "$ENGINE_IMAGE" '{
+        metadata: {name: "c"}, image: {image: $img}, log_path: "c.log",
+        command: ["sh", "-c", "trap \"echo got TERM; exit 7\" TERM; echo hello from the pod; while :; do sleep 0.1; done"],
+        linux: {resources: {memory_limit_in_bytes: 67108864}}}')
+    cid=$(cri CreateContainer "$(jq -cn --arg p "$pod" --argjson c "$c_cfg" --argjson s "$pod_cfg" \
+        '{pod_sandbox_id: $p, config: $c, sandbox_config: $s}')" | jq -r .container_id)
+    cri StartContainer "{\"container_id\": \"$cid\"}" >/dev/null
+    [ "$("$RT_BIN" --root "$RT_ROOT/k8s.io" state "$cid" | jq -r .status)" = running ]
+    [ "$(cri ContainerStatus "{\"container_id\": \"$cid\"}" | jq -r .status.state)" = CONTAINER_RUNNING ]
+    wait_for 10 grep -q "hello from the pod" "$TEST_DIR/pod-logs/c.log"
+    cg=/sys/fs/cgroup/memory/$TEST_ID/pod/$cid
+    [ "$(cat "$cg/memory.limit_in_bytes")" = 67108864 ]
+
+    # ExecSync: output and exit code; the container shares the sandbox's pid
+    # namespace (the runtime joined it by path), so it sees the pause process.
+    out=$(cri ExecSync "$(jq -cn --arg c "$cid" '{container_id: $c, timeout: 30,
+        cmd: ["sh", "-c", "echo exec out; ps -o args | grep -c \"^sleep 2147483647\"; exit 4"]}')")
+    [ "$(jq -r .exit_code <<<"$out")" = 4 ]
+    [ "$(jq -r .stdout <<<"$out" | base64 -d)" = "exec out
+1" ]
+
+    # UpdateContainerResources runs the runtime's `update --resources -`.
+    cri UpdateContainerResources "$(jq -cn --arg c "$cid" \
+        '{container_id: $c, linux: {memory_limit_in_bytes: 134217728}}')" >/dev/null
+    [ "$(cat "$cg/memory.limit_in_bytes")" = 134217728 ]
+
+    cri StopContainer "{\"container_id\": \"$cid\", \"timeout\": 10}" >/dev/null
+    out=$(cri ContainerStatus "{\"container_id\": \"$cid\"}")
+    [ "$(jq -r .status.state <<<"$out")" = CONTAINER_EXITED ]
+    [ "$(jq -r .status.exit_code <<<"$out")" = 7 ]
+    grep -q "got TERM" "$TEST_DIR/pod-logs/c.log"
+    cri RemoveContainer "{\"container_id\": \"$cid\"}" >/dev/null
+    run "$RT_BIN" --root "$RT_ROOT/k8s.io" state "$cid"
+    [ "$status" -ne 0 ]
+    [ ! -d "$cg" ]
+
+    cri StopPodSandbox "{\"pod_sandbox_id\": \"$pod\"}" >/dev/null
+    cri RemovePodSandbox "{\"pod_sandbox_id\": \"$pod\"}" >/dev/null
+    run "$RT_BIN" --root "$RT_ROOT/k8s.io" state "$pod"
+    [ "$status" -ne 0 ]
+}
+
 # ---- podman
 
 podman_run_rm() {
@@ -274,6 +333,8 @@ EOF
 @test "containerd with runc: tasks metrics from the cgroup" { use_runtime runc; containerd_metrics; }
 @test "containerd with ctr-run: run -t and exec -t in a terminal" { use_runtime ctr-run; containerd_tty; }
 @test "containerd with runc: run -t and exec -t in a terminal" { use_runtime runc; containerd_tty; }
+@test "containerd CRI runtime class with BinaryName = ctr-run: pod, exec, update, stop" { use_runtime ctr-run; containerd_cri_runtime_class; }
+@test "containerd CRI runtime class with BinaryName = runc: pod, exec, update, stop" { use_runtime runc; containerd_cri_runtime_class; }
 
 @test "podman --runtime ctr-run: run --rm output and exit code" { use_runtime ctr-run; podman_run_rm; }
 @test "podman --runtime runc: run --rm output and exit code" { use_runtime runc; podman_run_rm; }
