@@ -4,6 +4,7 @@
 
 load helpers
 load build-helpers
+load containerd-helpers
 
 setup_file() { build_base_store; }
 setup() {
@@ -29,45 +30,6 @@ teardown() {
     ctr_teardown
 }
 
-start_containerd() {
-    local d=$TEST_DIR/containerd
-    mkdir -p "$d"
-    cat >"$d/config.toml" <<TOML
-version = 2
-root = "$d/root"
-state = "$d/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$d/sock"
-[ttrpc]
-  address = "$d/sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-TOML
-    containerd --config "$d/config.toml" >"$d/log" 2>&1 &
-    CONTAINERD_PID=$!
-    CONTAINERD_SOCK=$d/sock
-    local i
-    for i in $(seq 100); do
-        [ -S "$CONTAINERD_SOCK" ] && ctr -a "$CONTAINERD_SOCK" version >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    cat "$d/log" >&2
-    return 1
-}
-
-stop_containerd() {
-    [ -n "${CONTAINERD_PID:-}" ] || return 0
-    ctr -a "$CONTAINERD_SOCK" -n "$TEST_ID" tasks kill -s KILL "$(test_name c)" >/dev/null 2>&1 || true
-    kill "$CONTAINERD_PID" 2>/dev/null
-    local i
-    for i in $(seq 50); do kill -0 "$CONTAINERD_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$CONTAINERD_PID" 2>/dev/null || true
-    CONTAINERD_PID=
-}
-
 podman_cmd() {
     podman --root "$PODMAN_DIR/root" --runroot "$PODMAN_DIR/runroot" --storage-driver overlay \
         --cgroup-manager cgroupfs --events-backend none --tmpdir "$PODMAN_DIR/tmp" "$@"
@@ -78,7 +40,7 @@ podman_cmd() {
     start_containerd
     run ctr -a "$CONTAINERD_SOCK" -n "$TEST_ID" images import "$TEST_DIR/peers.tar"
     [ "$status" -eq 0 ]
-    run ctr -a "$CONTAINERD_SOCK" -n "$TEST_ID" run --rm --runc-binary runc docker.io/library/peers:1 "$(test_name c)"
+    run ctr -a "$CONTAINERD_SOCK" -n "$TEST_ID" run --rm --runc-binary runc --runc-root "$TEST_DIR/runc" docker.io/library/peers:1 "$(test_name c)"
     [ "$status" -eq 0 ]
     [[ "$output" == *"hello from ctr-build"* ]]
     [[ "$output" == *"doomed-gone"* ]]

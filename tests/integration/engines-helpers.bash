@@ -1,10 +1,11 @@
 # Helpers for run-engines.bats: real engines (containerd, podman) driving an
-# OCI runtime, ctr-run or runc (load after helpers).
+# OCI runtime, ctr-run or runc (load after helpers and containerd-helpers).
 #
 # Every test names its runtime with use_runtime, then starts its engine with
 # its state inside TEST_DIR:
-#   containerd: own config, root, state and socket; namespace = TEST_ID (so
-#               its cgroups are /sys/fs/cgroup/*/TEST_ID/...); the runtime's
+#   containerd: containerd-helpers' private containerd; namespace = TEST_ID
+#               (so its cgroups are /sys/fs/cgroup/*/TEST_ID/...), or the
+#               CRI's k8s.io with pods under /TEST_ID/pod; the runtime's
 #               --root is RT_ROOT (--runc-root, or Root in the config).
 #   podman:     own --root, --runroot, --tmpdir, network config and volume
 #               dirs; containers under --cgroup-parent /TEST_ID. podman gives
@@ -48,58 +49,14 @@ engines_teardown() {
     ctr_teardown
 }
 
-# wait_for SECONDS COMMAND...: polls until COMMAND succeeds.
-wait_for() {
-    local tries=$(($1 * 10))
-    shift
-    while [ "$tries" -gt 0 ]; do
-        "$@" && return 0
-        sleep 0.1
-        tries=$((tries - 1))
-    done
-    echo "timed out waiting for: $*" >&2
-    return 1
-}
-
-pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # ---- containerd
 
-# start_containerd [TOML]: a private containerd; TOML is appended to its config.
-start_containerd() {
-    CONTAINERD_DIR=$TEST_DIR/containerd
-    mkdir -p "$CONTAINERD_DIR"
-    local d=$CONTAINERD_DIR
-    cat >"$d/config.toml" <<TOML
-version = 2
-root = "$d/root"
-state = "$d/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$d/sock"
-[ttrpc]
-  address = "$d/sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-TOML
-    if [ -n "${1:-}" ]; then
-        sed -i 's/^disabled_plugins = .*/disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]/' "$d/config.toml"
-        printf '%s\n' "$1" >>"$d/config.toml"
-    fi
-    containerd --config "$d/config.toml" >"$d/log" 2>&1 &
-    CONTAINERD_PID=$!
-    CONTAINERD_SOCK=$d/sock
-    if ! wait_for 10 ctr -a "$CONTAINERD_SOCK" version >/dev/null 2>&1; then
-        cat "$d/log" >&2
-        return 1
-    fi
+# start_engine_containerd: a private containerd with busybox in the test's namespace.
+start_engine_containerd() {
+    start_containerd
     cr images import "$BATS_FILE_TMPDIR/busybox-oci.tar" >/dev/null
 }
-
-# cr ARGS...: containerd's ctr on this test's containerd and namespace.
-cr() { ctr -a "$CONTAINERD_SOCK" -n "$TEST_ID" "$@"; }
 
 # The ctr run flags that make the test's runtime the one containerd's runc shim calls.
 runc_flags() { echo "--runc-binary $RT_BIN --runc-root $RT_ROOT"; }
@@ -141,32 +98,6 @@ start_containerd_cri() {
 
 # cri METHOD [REQUEST_JSON]: one CRI call (tests/integration/cri-client.py).
 cri() { /usr/bin/python3 "$BATS_TEST_DIRNAME/cri-client.py" "$CONTAINERD_SOCK" "$@"; }
-
-stop_containerd() {
-    [ -n "${CONTAINERD_PID:-}" ] || return 0
-    local t c ns
-    for ns in $(ctr -a "$CONTAINERD_SOCK" namespaces ls -q 2>/dev/null); do
-        for t in $(ctr -a "$CONTAINERD_SOCK" -n "$ns" tasks ls -q 2>/dev/null); do
-            ctr -a "$CONTAINERD_SOCK" -n "$ns" tasks kill -s KILL "$t" >/dev/null 2>&1
-        done
-        for t in $(ctr -a "$CONTAINERD_SOCK" -n "$ns" tasks ls -q 2>/dev/null); do
-            wait_for 5 task_stopped "$t" "$ns" 2>/dev/null
-            ctr -a "$CONTAINERD_SOCK" -n "$ns" tasks delete "$t" >/dev/null 2>&1
-        done
-        for c in $(ctr -a "$CONTAINERD_SOCK" -n "$ns" containers ls -q 2>/dev/null); do
-            ctr -a "$CONTAINERD_SOCK" -n "$ns" containers rm "$c" >/dev/null 2>&1
-        done
-    done
-    kill "$CONTAINERD_PID" 2>/dev/null
-    wait_for 5 pid_gone "$CONTAINERD_PID" 2>/dev/null || kill -9 "$CONTAINERD_PID" 2>/dev/null
-    CONTAINERD_PID=
-}
-
-# task_status ID [NAMESPACE]: RUNNING, PAUSED, STOPPED... as `ctr tasks ls` shows it.
-task_status() {
-    ctr -a "$CONTAINERD_SOCK" -n "${2:-$TEST_ID}" tasks ls | awk -v id="$1" '$1 == id {print $3}'
-}
-task_stopped() { [ "$(task_status "$@")" = STOPPED ]; }
 
 # ---- podman
 

@@ -4,6 +4,7 @@
 
 load helpers
 load store_helpers
+load containerd-helpers
 
 setup() { ctr_setup; }
 teardown() {

@@ -5,6 +5,7 @@
 # so both must pass them.
 
 load helpers
+load containerd-helpers
 load engines-helpers
 
 setup_file() { engines_setup_file; }
@@ -14,7 +15,7 @@ teardown() { engines_teardown; }
 # ---- containerd
 
 containerd_run() {
-    start_containerd
+    start_engine_containerd
     local id
     id=$(test_name run)
     # shellcheck disable=SC2046
@@ -29,7 +30,7 @@ containerd_run() {
 }
 
 containerd_exec_kill_delete() {
-    start_containerd
+    start_engine_containerd
     local id pid
     id=$(test_name d)
     # shellcheck disable=SC2046
@@ -63,7 +64,7 @@ containerd_exec_kill_delete() {
 }
 
 containerd_pause_resume() {
-    start_containerd
+    start_engine_containerd
     local id n1 n2
     id=$(test_name p)
     mkdir "$TEST_DIR/out"
@@ -88,7 +89,7 @@ containerd_pause_resume() {
 }
 
 containerd_metrics() {
-    start_containerd
+    start_engine_containerd
     local id cg m
     id=$(test_name m)
     # shellcheck disable=SC2046
@@ -112,7 +113,7 @@ containerd_metrics() {
 # A terminal: `ctr run -t` and `ctr tasks exec -t` hand the runtime a console
 # socket; ctr sizes the pty like its own terminal (tmux's 100x30 window).
 containerd_tty() {
-    start_containerd
+    start_engine_containerd
     local id ctr_cmd
     id=$(test_name t)
     ctr_cmd="ctr -a $CONTAINERD_SOCK -n $TEST_ID"

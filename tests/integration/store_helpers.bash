@@ -39,45 +39,6 @@ with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
 PY
 }
 
-# A private containerd (own root, state and socket in TEST_DIR); stop_containerd ends it.
-start_containerd() {
-    local d=$TEST_DIR/containerd
-    mkdir -p "$d"
-    cat >"$d/config.toml" <<TOML
-version = 2
-root = "$d/root"
-state = "$d/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$d/sock"
-[ttrpc]
-  address = "$d/sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-TOML
-    containerd --config "$d/config.toml" >"$d/log" 2>&1 &
-    CONTAINERD_PID=$!
-    CONTAINERD_SOCK=$d/sock
-    local i
-    for i in $(seq 100); do
-        [ -S "$CONTAINERD_SOCK" ] && ctr -a "$CONTAINERD_SOCK" version >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    cat "$d/log" >&2
-    return 1
-}
-
-stop_containerd() {
-    [ -n "${CONTAINERD_PID:-}" ] || return 0
-    kill "$CONTAINERD_PID" 2>/dev/null
-    local i
-    for i in $(seq 50); do kill -0 "$CONTAINERD_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$CONTAINERD_PID" 2>/dev/null || true
-    CONTAINERD_PID=
-}
-
 # make_images N: N small distinct one-layer images gen/N:latest (each a tiny tar).
 make_images() {
     local d i
