@@ -4,6 +4,8 @@
 # as the runtime: the stories check the runtime contract the engines rely on,
 # so both must pass them.
 
+bats_require_minimum_version 1.5.0
+
 load helpers
 load containerd-helpers
 load engines-helpers
@@ -133,6 +135,22 @@ containerd_tty() {
 
     tmux_type 0 'exit 3'
     tmux_wait 0 '^ctr-exit=3'
+}
+
+# A command that cannot start: the runtime's error reaches the user through
+# the shim, and nothing is left behind.
+containerd_start_errors() {
+    start_engine_containerd
+    # shellcheck disable=SC2046
+    run cr run --rm $(runc_flags) "$ENGINE_IMAGE" "$(test_name a)" nosuchcmd
+    [ "$status" -ne 0 ]
+    [[ "$output" == *'"nosuchcmd": executable file not found in $PATH'* ]]
+    # shellcheck disable=SC2046
+    run cr run --rm $(runc_flags) "$ENGINE_IMAGE" "$(test_name b)" /etc/passwd
+    [ "$status" -ne 0 ]
+    [[ "$output" == *'"/etc/passwd": permission denied'* ]]
+    [ -z "$(cr tasks ls -q)" ]
+    [ -z "$(find "$RT_ROOT/$TEST_ID" -mindepth 1 -maxdepth 1 -name "$TEST_ID*")" ]
 }
 
 # A runtime class of containerd's CRI plugin: [...runtimes.ctrtest] with
@@ -300,6 +318,29 @@ podman_stats() {
     [[ "${lines[1]}" == *"$name"* ]]
 }
 
+# podman turns a command that cannot start into docker's exit codes, 127 (not
+# found) and 126 (not executable), by reading the runtime's error: ctr-run
+# words these errors as runc does.
+podman_start_errors() {
+    start_podman
+    local name
+    name=$(test_name e)
+    # shellcheck disable=SC2046
+    run -127 pm run --rm $(pm_run_flags) "$ENGINE_IMAGE" nosuchcmd
+    [[ "$output" == *'"nosuchcmd": executable file not found in $PATH'* ]]
+    # shellcheck disable=SC2046
+    run -127 pm run --rm $(pm_run_flags) "$ENGINE_IMAGE" /nonexistent
+    # shellcheck disable=SC2046
+    run -126 pm run --rm $(pm_run_flags) "$ENGINE_IMAGE" /etc/passwd
+    # shellcheck disable=SC2046
+    pm run -d $(pm_run_flags) --name "$name" "$ENGINE_IMAGE" sleep 1000 >/dev/null
+    run -127 pm exec "$name" nosuchcmd
+    run -126 pm exec "$name" /etc/passwd
+    # the failed execs left it running; the failed run --rm left nothing
+    [ "$(pm inspect -f '{{.State.Status}}' "$name")" = running ]
+    [ "$(pm ps -aq | wc -l)" = 1 ]
+}
+
 # The runtime as a containers.conf entry, podman run without --runtime.
 podman_containers_conf() {
     start_podman
@@ -334,6 +375,8 @@ EOF
 @test "containerd with runc: tasks metrics from the cgroup" { use_runtime runc; containerd_metrics; }
 @test "containerd with ctr-run: run -t and exec -t in a terminal" { use_runtime ctr-run; containerd_tty; }
 @test "containerd with runc: run -t and exec -t in a terminal" { use_runtime runc; containerd_tty; }
+@test "containerd with ctr-run: a command that cannot start" { use_runtime ctr-run; containerd_start_errors; }
+@test "containerd with runc: a command that cannot start" { use_runtime runc; containerd_start_errors; }
 @test "containerd CRI runtime class with BinaryName = ctr-run: pod, exec, update, stop" { use_runtime ctr-run; containerd_cri_runtime_class; }
 @test "containerd CRI runtime class with BinaryName = runc: pod, exec, update, stop" { use_runtime runc; containerd_cri_runtime_class; }
 
@@ -347,5 +390,7 @@ EOF
 @test "podman with runc: run -it and exec -it through conmon" { use_runtime runc; podman_tty; }
 @test "podman with ctr-run: stats --no-stream" { use_runtime ctr-run; podman_stats; }
 @test "podman with runc: stats --no-stream" { use_runtime runc; podman_stats; }
+@test "podman with ctr-run: exit codes 126 and 127 of run and exec" { use_runtime ctr-run; podman_start_errors; }
+@test "podman with runc: exit codes 126 and 127 of run and exec" { use_runtime runc; podman_start_errors; }
 @test "podman with ctr-run from containers.conf" { use_runtime ctr-run; podman_containers_conf; }
 @test "podman with runc from containers.conf" { use_runtime runc; podman_containers_conf; }
