@@ -199,6 +199,10 @@ void mount_cgroups(int root, const Mount& m, bool cgroupns) {
         throw_errno("mount tmpfs on " + m.destination);
     for (const auto& hm : mounts) {
         if (hm.mountpoint == "/sys/fs/cgroup") continue;
+        // A hybrid host's unified hierarchy stays out, as with runc: a systemd
+        // in the container would take it for its own and fail to make its
+        // cgroups there (podman --systemd); the v1 name=systemd one serves.
+        if (hm.fstype == "cgroup2") continue;
         std::string rel = hm.mountpoint.substr(strlen("/sys/fs/cgroup"));
         UniqueFd sub = mkpath_in_root(root, m.destination + rel, false);
         mount_one(hm, sub.get());

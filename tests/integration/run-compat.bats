@@ -2,8 +2,8 @@
 # ctr-run honours a config the way runc does: the same bundle run under both
 # gives the same view from inside (credentials, capabilities, limits, env,
 # mounts and their options, /dev, open fds). Known, deliberate differences:
-# on a cgroup v1 host ctr-run also mounts the unified hierarchy and keeps the
-# /sys/fs/cgroup tmpfs read-only; super-block options aren't compared.
+# ctr-run keeps the /sys/fs/cgroup tmpfs read-only when the mount says so;
+# super-block options aren't compared.
 
 load helpers
 load run-common

@@ -72,6 +72,22 @@ run_out() {
     [ -z "$(ls "$RUN_ROOT")" ]
 }
 
+@test "the cgroup mount on a hybrid host: the v1 hierarchies, not the unified one (as runc)" {
+    grep -q ' /sys/fs/cgroup/unified .* - cgroup2 ' /proc/self/mountinfo || skip "this host is not hybrid (v1 + unified)"
+    # A systemd in the container (podman --systemd) takes a cgroup2 found
+    # there for its own hierarchy and dies failing to make its cgroups in it.
+    set_args sh -c 'awk "\$5 ~ \"^/sys/fs/cgroup\" {print \$5, \$(NF-2)}" /proc/self/mountinfo'
+    run_out
+    [[ "$output" == *"/sys/fs/cgroup/memory cgroup"* ]]
+    [[ "$output" == *"/sys/fs/cgroup/systemd cgroup"* ]]
+    [[ "$output" != *cgroup2* ]]
+    # and with a cgroup namespace
+    cfg '.linux.namespaces += [{"type": "cgroup"}]'
+    run_out
+    [[ "$output" == *"/sys/fs/cgroup/memory cgroup"* ]]
+    [[ "$output" != *cgroup2* ]]
+}
+
 @test "root.readonly makes / read-only, the tmpfs mounts stay writable" {
     cfg '.root.readonly = true'
     set_args sh -c 'touch /x 2>/dev/null && echo rw || echo ro; touch /dev/shm/x && echo shm-rw'
