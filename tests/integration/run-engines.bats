@@ -341,6 +341,35 @@ podman_start_errors() {
     [ "$(pm ps -aq | wc -l)" = 1 ]
 }
 
+# podman --systemd=always: a real systemd as pid 1 (the host's, over the
+# host's root through an overlay, --rootfs /:O) boots to a target of its own
+# (SYSTEMD_UNIT_PATH, so no host service starts). It makes its cgroups in the
+# name=systemd hierarchy podman binds writable, so it must find no other
+# hierarchy it could take for its own.
+podman_systemd() {
+    [ -x /lib/systemd/systemd ] || skip "systemd is not installed"
+    start_podman
+    local name
+    name=$(test_name sd)
+    mkdir "$TEST_DIR/units"
+    printf '[Unit]\nDescription=run-engines test target\n' >"$TEST_DIR/units/ctrtest.target"
+    # shellcheck disable=SC2046
+    pm run -d $(pm_run_flags) --name "$name" --systemd always \
+        --tmpfs /tmp:rw,notmpcopyup --tmpfs /run:rw,notmpcopyup --tmpfs /run/lock:rw,notmpcopyup \
+        -v "$TEST_DIR/units:/ctrtest-units:ro" -e SYSTEMD_UNIT_PATH=/ctrtest-units \
+        --rootfs /:O /lib/systemd/systemd --unit=ctrtest.target >/dev/null
+    if ! wait_for 30 systemd_running "$name"; then
+        pm ps -a >&2
+        pm logs "$name" >&2
+        return 1
+    fi
+    run pm exec "$name" cat /proc/1/cgroup
+    [[ "$output" == *":name=systemd:/$TEST_ID/libpod-"*"/init.scope"* ]]
+    run pm exec "$name" systemctl is-active ctrtest.target
+    [ "$output" = active ]
+}
+systemd_running() { [ "$(pm exec "$1" systemctl is-system-running 2>/dev/null)" = running ]; }
+
 # The runtime as a containers.conf entry, podman run without --runtime.
 podman_containers_conf() {
     start_podman
@@ -392,5 +421,7 @@ EOF
 @test "podman with runc: stats --no-stream" { use_runtime runc; podman_stats; }
 @test "podman with ctr-run: exit codes 126 and 127 of run and exec" { use_runtime ctr-run; podman_start_errors; }
 @test "podman with runc: exit codes 126 and 127 of run and exec" { use_runtime runc; podman_start_errors; }
+@test "podman with ctr-run: --systemd always boots systemd" { use_runtime ctr-run; podman_systemd; }
+@test "podman with runc: --systemd always boots systemd" { use_runtime runc; podman_systemd; }
 @test "podman with ctr-run from containers.conf" { use_runtime ctr-run; podman_containers_conf; }
 @test "podman with runc from containers.conf" { use_runtime runc; podman_containers_conf; }
