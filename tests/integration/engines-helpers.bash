@@ -175,3 +175,27 @@ tmux_wait() {
         return 1
     fi
 }
+
+# terminal_story RUN_CMD EXEC_CMD: RUN_CMD starts a shell in a container on a
+# terminal (tmux's 100x30 window), EXEC_CMD a second one in the same
+# container. In each a typed command answers, on /dev/pts/0, sized like the
+# window; each exit code comes back to the engine's command.
+terminal_story() {
+    tmux_start "$1; echo run-exit=\$?; sleep 600"
+    tmux_wait 0 '^/ #'
+    # shellcheck disable=SC2016 # typed into the container's shell
+    tmux_type 0 'echo $((6 * 7)); tty; stty size'
+    tmux_wait 0 '^42'
+    tmux_wait 0 '^/dev/pts/0'
+    tmux_wait 0 '^30 100'
+
+    tmux_new_window "$2; echo exec-exit=\$?; sleep 600"
+    tmux_wait 1 '^/ #'
+    tmux_type 1 'echo in-exec; stty size; exit 9'
+    tmux_wait 1 '^in-exec'
+    tmux_wait 1 '^30 100'
+    tmux_wait 1 '^exec-exit=9'
+
+    tmux_type 0 'exit 3'
+    tmux_wait 0 '^run-exit=3'
+}

@@ -119,22 +119,8 @@ containerd_tty() {
     local id ctr_cmd
     id=$(test_name t)
     ctr_cmd="ctr -a $CONTAINERD_SOCK -n $TEST_ID"
-    tmux_start "$ctr_cmd run -t --rm $(runc_flags) $ENGINE_IMAGE $id sh; echo ctr-exit=\$?; sleep 600"
-    tmux_wait 0 '^/ #'
-    tmux_type 0 'echo $((6 * 7)); tty; stty size'
-    tmux_wait 0 '^42'
-    tmux_wait 0 '^/dev/pts/0'
-    tmux_wait 0 '^30 100'
-
-    tmux_new_window "$ctr_cmd tasks exec -t --exec-id t1 $id sh; echo exec-exit=\$?; sleep 600"
-    tmux_wait 1 '^/ #'
-    tmux_type 1 'echo in-exec; stty size; exit 9'
-    tmux_wait 1 '^in-exec'
-    tmux_wait 1 '^30 100'
-    tmux_wait 1 '^exec-exit=9'
-
-    tmux_type 0 'exit 3'
-    tmux_wait 0 '^ctr-exit=3'
+    terminal_story "$ctr_cmd run -t --rm $(runc_flags) $ENGINE_IMAGE $id sh" \
+        "$ctr_cmd tasks exec -t --exec-id t1 $id sh"
 }
 
 # A command that cannot start: the runtime's error reaches the user through
@@ -283,22 +269,8 @@ podman_tty() {
     start_podman
     local name
     name=$(test_name t)
-    tmux_start "$PODMAN_DIR/podman --runtime $RT_BIN run -it --rm $(pm_run_flags) --name $name $ENGINE_IMAGE sh; echo podman-exit=\$?; sleep 600"
-    tmux_wait 0 '^/ #'
-    tmux_type 0 'echo $((6 * 7)); tty; stty size'
-    tmux_wait 0 '^42'
-    tmux_wait 0 '^/dev/pts/0'
-    tmux_wait 0 '^30 100'
-
-    tmux_new_window "$PODMAN_DIR/podman --runtime $RT_BIN exec -it $name sh; echo exec-exit=\$?; sleep 600"
-    tmux_wait 1 '^/ #'
-    tmux_type 1 'echo in-exec; stty size; exit 9'
-    tmux_wait 1 '^in-exec'
-    tmux_wait 1 '^30 100'
-    tmux_wait 1 '^exec-exit=9'
-
-    tmux_type 0 'exit 3'
-    tmux_wait 0 '^podman-exit=3'
+    terminal_story "$PODMAN_DIR/podman --runtime $RT_BIN run -it --rm $(pm_run_flags) --name $name $ENGINE_IMAGE sh" \
+        "$PODMAN_DIR/podman --runtime $RT_BIN exec -it $name sh"
     [ -z "$(pm ps -aq)" ]
 }
 
