@@ -111,6 +111,9 @@ start_podman() {
 #!/bin/sh
 # podman on the test's private storage; these global flags are also passed on
 # to the \`podman container cleanup\` conmon runs when a container exits.
+# From the test's directory: conmon writes a file "oom" into its working
+# directory when the container is OOM-killed.
+cd $d || exit 125
 TMPDIR=$d/tmp exec podman --root $d/root --runroot $d/runroot --storage-driver overlay \\
     --cgroup-manager cgroupfs --events-backend file --tmpdir $d/tmp \\
     --network-config-dir $d/networks --volumepath $d/volumes "\$@"
