@@ -342,6 +342,32 @@ podman_systemd() {
 }
 systemd_running() { [ "$(pm exec "$1" systemctl is-system-running 2>/dev/null)" = running ]; }
 
+# A podman pod: its containers join the infra container's namespaces, which
+# podman hands the runtime as paths (/proc/PID/ns/...). podman gives the infra
+# container the rlimits of containers.conf, not of --ulimit.
+podman_pod() {
+    start_podman
+    local pod c1
+    pod=$(test_name pod)
+    c1=$(test_name c1)
+    export CONTAINERS_CONF=$PODMAN_DIR/containers.conf
+    printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n' >"$CONTAINERS_CONF"
+    pm pod create --name "$pod" --cgroup-parent "/$TEST_ID" --network none --share ipc,uts,pid,net \
+        --infra-image "$ENGINE_IMAGE" --infra-command 'sleep 2147483647' >/dev/null
+    pm run -d --pod "$pod" --name "$c1" "$ENGINE_IMAGE" sleep 1000 >/dev/null
+    run pm run --rm --pod "$pod" "$ENGINE_IMAGE" \
+        sh -c 'hostname; ps -o args | grep "^sleep"; readlink /proc/self/ns/ipc; readlink /proc/self/ns/net'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "$pod" ]
+    [ "${lines[1]}" = "sleep 2147483647" ]
+    [ "${lines[2]}" = "sleep 1000" ]
+    [ "${lines[3]}" = "$(pm exec "$c1" readlink /proc/self/ns/ipc)" ]
+    [ "${lines[4]}" = "$(pm exec "$c1" readlink /proc/self/ns/net)" ]
+    [ "$(pm pod ps --format '{{.Name}} {{.Status}}')" = "$pod Running" ]
+    pm pod rm -f -t 0 "$pod" >/dev/null
+    [ -z "$(pm ps -aq)" ]
+}
+
 # The runtime as a containers.conf entry, podman run without --runtime.
 podman_containers_conf() {
     start_podman
@@ -395,5 +421,7 @@ EOF
 @test "podman with runc: exit codes 126 and 127 of run and exec" { use_runtime runc; podman_start_errors; }
 @test "podman with ctr-run: --systemd always boots systemd" { use_runtime ctr-run; podman_systemd; }
 @test "podman with runc: --systemd always boots systemd" { use_runtime runc; podman_systemd; }
+@test "podman with ctr-run: a pod's containers share the infra container's namespaces" { use_runtime ctr-run; podman_pod; }
+@test "podman with runc: a pod's containers share the infra container's namespaces" { use_runtime runc; podman_pod; }
 @test "podman with ctr-run from containers.conf" { use_runtime ctr-run; podman_containers_conf; }
 @test "podman with runc from containers.conf" { use_runtime runc; podman_containers_conf; }
