@@ -1,6 +1,7 @@
 #include "libcommon/template/format.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "libcommon/cli/units.h"
 #include "libcommon/template/template.h"
@@ -22,8 +23,47 @@ std::string unescape_format(const std::string& f) {
     return out;
 }
 
-std::string format_rows(const std::vector<nlohmann::ordered_json>& rows, const std::string& format,
-                        const std::string& default_table, const std::map<std::string, std::string>& headers) {
+namespace {
+
+// The value a dump() and parse() round trip would give (keys sorted,
+// non-negative integers unsigned, non-finite numbers null), without the text.
+json plain(const nlohmann::ordered_json& v) {
+    using T = json::value_t;
+    switch (v.type()) {
+    case T::object: {
+        json o = json::object();
+        for (auto& [k, x] : v.items()) o[k] = plain(x);
+        return o;
+    }
+    case T::array: {
+        json a = json::array();
+        for (auto& x : v) a.push_back(plain(x));
+        return a;
+    }
+    case T::string: return v.get_ref<const std::string&>();
+    case T::boolean: return v.get<bool>();
+    case T::number_integer: {
+        auto n = v.get<int64_t>();
+        return n >= 0 ? json(static_cast<uint64_t>(n)) : json(n);
+    }
+    case T::number_unsigned: return v.get<uint64_t>();
+    case T::number_float: {
+        double d = v.get<double>();
+        return std::isfinite(d) ? json(d) : json();
+    }
+    default: return json::parse(v.dump());
+    }
+}
+
+const json& as_plain(const json& row, json&) { return row; }
+const json& as_plain(const nlohmann::ordered_json& row, json& scratch) {
+    scratch = plain(row);
+    return scratch;
+}
+
+template <class Row>
+std::string format_any(const std::vector<Row>& rows, const std::string& format, const std::string& default_table,
+                       const std::map<std::string, std::string>& headers) {
     std::string f = format;
     if (f == "json") {
         std::string out;
@@ -36,8 +76,9 @@ std::string format_rows(const std::vector<nlohmann::ordered_json>& rows, const s
     f = unescape_format(f);
     auto t = Template::parse(f);
     std::string body;
+    json scratch;
     for (auto& r : rows) {
-        body += t.render(json::parse(r.dump()));
+        body += t.render(as_plain(r, scratch));
         body += "\n";
     }
     if (!table) return body;
@@ -66,6 +107,18 @@ std::string format_rows(const std::vector<nlohmann::ordered_json>& rows, const s
         tab.add_tabbed(body);
     }
     return tab.str();
+}
+
+}  // namespace
+
+std::string format_rows(const std::vector<nlohmann::ordered_json>& rows, const std::string& format,
+                        const std::string& default_table, const std::map<std::string, std::string>& headers) {
+    return format_any(rows, format, default_table, headers);
+}
+
+std::string format_rows(const std::vector<json>& rows, const std::string& format, const std::string& default_table,
+                        const std::map<std::string, std::string>& headers) {
+    return format_any(rows, format, default_table, headers);
 }
 
 }  // namespace ctr::tmpl

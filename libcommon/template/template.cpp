@@ -699,15 +699,34 @@ const std::map<std::string, Func>& functions() {
 
 class Exec {
 public:
-    Exec(const json& root, std::string& out) : out_(out) { vars_.push_back({"$", root}); }
+    Exec(const json& root, std::string& out) : out_(out) { vars_.push_back(Var::bind("$", root)); }
 
     void run(const std::vector<Node>& list, const json& dot) {
         for (auto& n : list) node(n, dot);
     }
 
 private:
+    // A variable: its own value, or (for $ and range elements, which outlive
+    // the variable) a reference to one, so no data is copied to be named.
+    struct Var {
+        std::string name;
+        json own;
+        const json* ref = nullptr;
+
+        static Var bind(std::string name, const json& v) { return {std::move(name), json(), &v}; }
+        const json& value() const { return ref ? *ref : own; }
+        void set(json v) {
+            own = std::move(v);
+            ref = nullptr;
+        }
+    };
     std::string& out_;
-    std::vector<std::pair<std::string, json>> vars_;
+    std::vector<Var> vars_;
+
+    Var* find_var(const std::string& name) {
+        auto it = std::find_if(vars_.rbegin(), vars_.rend(), [&](const Var& v) { return v.name == name; });
+        return it == vars_.rend() ? nullptr : &*it;
+    }
 
     void node(const Node& n, const json& dot) {
         switch (n.kind) {
@@ -741,8 +760,8 @@ private:
             for (auto it = v.begin(); it != v.end(); ++it, ++i) {
                 json key = v.is_object() ? json(it.key()) : json(i);
                 size_t inner = vars_.size();
-                if (decl.size() == 1) vars_.push_back({decl[0], *it});
-                if (decl.size() == 2) vars_.push_back({decl[0], key}), vars_.push_back({decl[1], *it});
+                if (decl.size() == 1) vars_.push_back(Var::bind(decl[0], *it));
+                if (decl.size() == 2) vars_.push_back({decl[0], key}), vars_.push_back(Var::bind(decl[1], *it));
                 run(n.list, *it);
                 vars_.resize(inner);
             }
@@ -762,9 +781,9 @@ private:
         }
         if (!p.decl.empty()) {
             if (p.assign) {
-                auto it = std::find_if(vars_.rbegin(), vars_.rend(), [&](auto& kv) { return kv.first == p.decl[0]; });
-                if (it == vars_.rend()) fail("undefined variable: " + p.decl[0]);
-                it->second = v;
+                auto* var = find_var(p.decl[0]);
+                if (!var) fail("undefined variable: " + p.decl[0]);
+                var->set(v);
             } else {
                 vars_.push_back({p.decl[0], v});
             }
@@ -792,9 +811,9 @@ private:
         case Expr::Kind::Dot: return fields(dot, e.fields);
         case Expr::Kind::Literal: return e.literal;
         case Expr::Kind::Var: {
-            auto it = std::find_if(vars_.rbegin(), vars_.rend(), [&](auto& kv) { return kv.first == e.name; });
-            if (it == vars_.rend()) fail("undefined variable: " + e.name);
-            return fields(it->second, e.fields);
+            auto* var = find_var(e.name);
+            if (!var) fail("undefined variable: " + e.name);
+            return fields(var->value(), e.fields);
         }
         case Expr::Kind::Paren: return fields(pipeline(*e.sub, dot), e.fields);
         case Expr::Kind::Ident: {
@@ -806,16 +825,17 @@ private:
         return json();
     }
 
-    static json fields(json v, const std::vector<std::string>& names) {
+    // v.A.B…: walks down without copying, copies only what it finds.
+    static json fields(const json& v, const std::vector<std::string>& names) {
+        const json* at = &v;
         for (auto& n : names) {
-            if (v.is_null()) return json();
-            if (!v.is_object()) fail("can't evaluate field " + n + " in type " + type_name(v));
-            auto it = v.find(n);
-            if (it == v.end()) return json();
-            json next = *it;
-            v = std::move(next);
+            if (at->is_null()) return json();
+            if (!at->is_object()) fail("can't evaluate field " + n + " in type " + type_name(*at));
+            auto it = at->find(n);
+            if (it == at->end()) return json();
+            at = &*it;
         }
-        return v;
+        return *at;
     }
 };
 
