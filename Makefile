@@ -15,7 +15,7 @@ CCACHE     := $(shell command -v ccache 2>/dev/null)
 CXXFLAGS   ?= -O2 -g
 CTR_CXXFLAGS := -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -I. \
                 -D_GNU_SOURCE -DCTR_VERSION='"$(VERSION)"' -MMD -MP
-LDLIBS     := -Wl,--as-needed -larchive -ldeflate -lz -lssl -lcrypto -lseccomp -lcurl -ltomlplusplus -lsystemd -lcap -lpthread
+LDLIBS     := -Wl,--as-needed -lsimdjson -larchive -ldeflate -lz -lssl -lcrypto -lseccomp -lcurl -ltomlplusplus -lsystemd -lcap -lpthread
 
 PROGRAMS   := $(notdir $(wildcard cmd/ctr-*))
 BINS       := $(PROGRAMS:%=bin/%)

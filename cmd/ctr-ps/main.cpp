@@ -116,80 +116,116 @@ int ps_main(int argc, char** argv) {
 
     std::string root = ctr::store::default_root();
     ctr::preflight::require_store(root);
-    auto containers = ctr::store::load_containers(root + "/containers");
     std::optional<ctr::store::Store> store;
     auto get_store = [&]() -> ctr::store::Store& {
         if (!store) store = ctr::store::Store::open(root);
         return *store;
     };
+    std::map<std::string, std::string> resolved;
+    std::map<std::string, std::regex> name_res;  // compiled on first use
+    // Every filter but before=/since=, which need every container first.
+    auto passes = [&](const ContainerView& c) {
+        std::string status = c.state.value("Status", "created");
+        if (status == "running" && c.state.value("Paused", false)) status = "paused";
+        bool running = status == "running" || status == "paused" || status == "restarting";
+        if (!all && !running) return false;
+        const auto& fk = filters.by_key;
+        if (fk.count("status") && !any_of(fk.at("status"), [&](const std::string& v) { return v == status; })) return false;
+        if (fk.count("id") && !any_of(fk.at("id"), [&](const std::string& v) { return c.id.starts_with(v); })) return false;
+        std::string name = c.record.value("Name", "");
+        if (fk.count("name") && !any_of(fk.at("name"), [&](const std::string& v) {
+                auto it = name_res.find(v);
+                if (it == name_res.end()) {
+                    try {
+                        it = name_res.emplace(v, std::regex(v.starts_with("/") ? v.substr(1) : v)).first;
+                    } catch (const std::regex_error&) {
+                        throw ctr::ExitError(125, "invalid filter 'name=" + v + "': not a regular expression");
+                    }
+                }
+                return std::regex_search(name, it->second);
+            }))
+            return false;
+        if (fk.count("exited")) {
+            int code = c.state.value("ExitCode", 0);
+            if (status != "exited" || !any_of(fk.at("exited"), [&](const std::string& v) { return std::stoi(v) == code; }))
+                return false;
+        }
+        if (fk.count("label")) {
+            json labels = c.record.contains("Config") && c.record["Config"].is_object()
+                              ? c.record["Config"].value("Labels", json::object()) : json::object();
+            if (!labels.is_object()) labels = json::object();
+            for (auto& v : fk.at("label")) {
+                auto eq = v.find('=');
+                std::string k = v.substr(0, eq);
+                if (!labels.contains(k) || (eq != std::string::npos && labels[k] != v.substr(eq + 1))) return false;
+            }
+        }
+        if (fk.count("ancestor") &&
+            !any_of(fk.at("ancestor"), [&](const std::string& v) { return image_matches(get_store(), c, v, resolved); }))
+            return false;
+        return true;
+    };
+
+    // One pass over the records, keeping only what the listing needs of each
+    // (a view lives for one call), so memory stays small with many containers.
+    struct Entry {
+        double created;
+        std::string id, name;
+        bool shown;
+        json row;  // when shown
+        std::string dir, image;      // with -s
+    };
+    bool named = filters.has("before") || filters.has("since");
+    bool sizes = r.count("size") > 0;
+    std::vector<Entry> entries;
+    ctr::store::for_each_container(root + "/containers", ctr::store::RecordFields::Listing, [&](ContainerView& c) {
+        Entry e{c.created, c.id, named ? c.record.value("Name", "") : "", passes(c), {}, {}, {}};
+        if (e.shown) {
+            e.row = ctr::store::ps_row(c, now, no_trunc, std::nullopt);
+            if (sizes) e.dir = c.dir, e.image = c.record.value("Image", "");
+        }
+        entries.push_back(std::move(e));
+    });
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry& a, const Entry& b) { return ctr::store::newer_first(a.created, a.id, b.created, b.id); });
+
     // before=/since= name containers; keep those created before/after them.
     std::optional<double> before, since;
     for (auto& [key, dest] : {std::pair{"before", &before}, std::pair{"since", &since}})
         if (filters.has(key))
             for (auto& v : filters.by_key[key]) {
                 bool hit = false;
-                for (auto& c : containers)
-                    if (c.id == v || c.record.value("Name", "") == v || (v.size() >= 1 && c.id.starts_with(v))) {
-                        *dest = c.created;
+                for (auto& e : entries)
+                    if (e.id == v || e.name == v || (v.size() >= 1 && e.id.starts_with(v))) {
+                        *dest = e.created;
                         hit = true;
                         break;
                     }
                 if (!hit) throw ctr::ExitError(1, "No such container: " + v);
             }
 
-    std::map<std::string, std::string> resolved;
-    std::vector<nlohmann::ordered_json> rows;
+    std::map<std::string, int64_t> image_sizes;  // by image id: resolved once each
+    std::vector<json> rows;
     int taken = 0;
-    for (auto& c : containers) {
+    for (auto& e : entries) {
         if (last >= 0 && taken >= last) break;
-        std::string status = c.state.value("Status", "created");
-        if (status == "running" && c.state.value("Paused", false)) status = "paused";
-        bool running = status == "running" || status == "paused" || status == "restarting";
-        if (!all && !running) continue;
-        const auto& fk = filters.by_key;
-        if (fk.count("status") && !any_of(fk.at("status"), [&](const std::string& v) { return v == status; })) continue;
-        if (fk.count("id") && !any_of(fk.at("id"), [&](const std::string& v) { return c.id.starts_with(v); })) continue;
-        std::string name = c.record.value("Name", "");
-        if (fk.count("name") && !any_of(fk.at("name"), [&](const std::string& v) {
-                try {
-                    return std::regex_search(name, std::regex(v.starts_with("/") ? v.substr(1) : v));
-                } catch (const std::regex_error&) {
-                    throw ctr::ExitError(125, "invalid filter 'name=" + v + "': not a regular expression");
-                }
-            }))
-            continue;
-        if (fk.count("exited")) {
-            int code = c.state.value("ExitCode", 0);
-            if (status != "exited" || !any_of(fk.at("exited"), [&](const std::string& v) { return std::stoi(v) == code; }))
-                continue;
-        }
-        if (fk.count("label")) {
-            json labels = c.record.contains("Config") && c.record["Config"].is_object()
-                              ? c.record["Config"].value("Labels", json::object()) : json::object();
-            if (!labels.is_object()) labels = json::object();
-            bool ok = true;
-            for (auto& v : fk.at("label")) {
-                auto eq = v.find('=');
-                std::string k = v.substr(0, eq);
-                if (!labels.contains(k) || (eq != std::string::npos && labels[k] != v.substr(eq + 1))) ok = false;
-            }
-            if (!ok) continue;
-        }
-        if (fk.count("ancestor") &&
-            !any_of(fk.at("ancestor"), [&](const std::string& v) { return image_matches(get_store(), c, v, resolved); }))
-            continue;
-        if (before && c.created >= *before) continue;
-        if (since && c.created <= *since) continue;
+        if (!e.shown) continue;
+        if (before && e.created >= *before) continue;
+        if (since && e.created <= *since) continue;
         taken++;
-        std::optional<int64_t> image_size;
-        if (r.count("size")) {
-            image_size = 0;
-            try {
-                image_size = get_store().resolve(c.record.value("Image", "")).size();
-            } catch (const std::exception&) {
+        if (sizes) {
+            auto it = image_sizes.find(e.image);
+            if (it == image_sizes.end()) {
+                int64_t size = 0;
+                try {
+                    size = get_store().resolve(e.image).size();
+                } catch (const std::exception&) {
+                }
+                it = image_sizes.emplace(e.image, size).first;
             }
+            e.row["Size"] = ctr::store::size_text(e.dir, it->second);
         }
-        rows.push_back(ctr::store::ps_row(c, now, no_trunc, image_size));
+        rows.push_back(std::move(e.row));
     }
     if (r.count("quiet")) {
         for (auto& row : rows) std::cout << row["ID"].get<std::string>() << "\n";

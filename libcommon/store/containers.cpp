@@ -1,11 +1,13 @@
 #include "libcommon/store/containers.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <iostream>
 #include <set>
@@ -13,7 +15,9 @@
 #include "libcommon/cli/units.h"
 #include "libcommon/container/record.h"
 #include "libcommon/store/fsutil.h"
+#include "libcommon/store/listing_record.h"
 #include "libcommon/sys/error.h"
+#include "libcommon/sys/fd.h"
 
 namespace ctr::store {
 
@@ -32,28 +36,80 @@ double now_seconds() {
     return std::chrono::duration<double>(now).count();
 }
 
-ContainerView load_container(const std::string& containers_dir, const std::string& id) {
+namespace {
+
+ContainerView view_of(const std::string& containers_dir, const std::string& id, nlohmann::json record) {
     ContainerView c;
     c.id = id;
     c.dir = containers_dir + "/" + id;
-    c.record = container::read_record(container::container_paths(containers_dir, id));
+    c.record = std::move(record);
     if (!c.record.is_object()) throw Error(c.dir + "/container.json: not a JSON object");
     c.state = container::live_state(c.record);
     c.created = parse_rfc3339(c.record.value("Created", "")).value_or(0);
     return c;
 }
 
-std::vector<ContainerView> load_containers(const std::string& containers_dir) {
-    std::vector<ContainerView> out;
-    for (auto& id : container::list_ids(containers_dir)) {
+// Every container's listing fields: one directory read, then one openat,
+// read and close per container; what simdjson refuses is read again in full,
+// so it is listed, or skipped with nlohmann's error, as before.
+void visit_listings(const std::string& containers_dir, const std::function<void(ContainerView&)>& visit) {
+    UniqueFd dir(::open(containers_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return;
+    std::vector<std::string> ids;
+    if (DIR* d = ::fdopendir(::dup(dir.get()))) {
+        while (auto* e = ::readdir(d))
+            if (std::strlen(e->d_name) == 64) ids.emplace_back(e->d_name);
+        ::closedir(d);
+    }
+    ListingReader reader;
+    for (auto& id : ids) {
+        std::optional<ContainerView> c;
         try {
-            out.push_back(load_container(containers_dir, id));
+            std::string rel = id + "/container.json";
+            auto text = reader.read(dir.get(), rel.c_str(), containers_dir + "/" + rel);
+            if (!text) continue;  // not (or no longer) a container
+            auto record = reader.parse(*text);
+            if (!record)
+                record = listing_subset(container::read_record(container::container_paths(containers_dir, id)));
+            c = view_of(containers_dir, id, std::move(*record));
         } catch (const std::exception& e) {
             std::cerr << "warning: skipping container " << id << ": " << e.what() << "\n";
+            continue;
         }
+        visit(*c);
     }
+}
+
+}  // namespace
+
+ContainerView load_container(const std::string& containers_dir, const std::string& id) {
+    return view_of(containers_dir, id, container::read_record(container::container_paths(containers_dir, id)));
+}
+
+void for_each_container(const std::string& containers_dir, RecordFields fields,
+                        const std::function<void(ContainerView&)>& visit) {
+    if (fields == RecordFields::Listing) return visit_listings(containers_dir, visit);
+    for (auto& id : container::list_ids(containers_dir)) {
+        std::optional<ContainerView> c;
+        try {
+            c = load_container(containers_dir, id);
+        } catch (const std::exception& e) {
+            std::cerr << "warning: skipping container " << id << ": " << e.what() << "\n";
+            continue;
+        }
+        visit(*c);
+    }
+}
+
+bool newer_first(double created_a, const std::string& id_a, double created_b, const std::string& id_b) {
+    return created_a != created_b ? created_a > created_b : id_a < id_b;
+}
+
+std::vector<ContainerView> load_containers(const std::string& containers_dir, RecordFields fields) {
+    std::vector<ContainerView> out;
+    for_each_container(containers_dir, fields, [&](ContainerView& c) { out.push_back(std::move(c)); });
     std::sort(out.begin(), out.end(), [](const ContainerView& a, const ContainerView& b) {
-        return a.created != b.created ? a.created > b.created : a.id < b.id;
+        return newer_first(a.created, a.id, b.created, b.id);
     });
     return out;
 }
@@ -167,20 +223,13 @@ std::string go_quote(const std::string& s) {
 
 // docker's Ellipsis: at most n characters (UTF-8 aware), the last one "…".
 std::string ellipsis(const std::string& s, size_t n) {
-    std::vector<std::string> chars;
-    for (size_t i = 0; i < s.size();) {
-        size_t len = 1;
-        unsigned char c = s[i];
-        if (c >= 0xf0) len = 4;
-        else if (c >= 0xe0) len = 3;
-        else if (c >= 0xc0) len = 2;
-        chars.push_back(s.substr(i, len));
-        i += len;
+    auto char_len = [](unsigned char c) -> size_t { return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1; };
+    size_t chars = 0, cut = 0;  // cut: where the (n-1)th character ends
+    for (size_t i = 0; i < s.size(); i += char_len(static_cast<unsigned char>(s[i]))) {
+        if (++chars == n) cut = i;
     }
-    if (chars.size() <= n) return s;
-    std::string out;
-    for (size_t i = 0; i + 1 < n; i++) out += chars[i];
-    return out + "…";
+    if (chars <= n) return s;
+    return s.substr(0, cut) + "…";
 }
 
 }  // namespace
@@ -194,9 +243,15 @@ int64_t disk_usage(const std::string& dir) {
     return g_usage;
 }
 
-ordered_json ps_row(const ContainerView& c, double now, bool no_trunc, std::optional<int64_t> image_size) {
+std::string size_text(const std::string& container_dir, int64_t image_size) {
+    int64_t rw = disk_usage(container_dir + "/upper");
+    int64_t virt = rw + image_size;
+    return human_size(static_cast<double>(rw)) + " (virtual " + human_size(static_cast<double>(virt)) + ")";
+}
+
+json ps_row(const ContainerView& c, double now, bool no_trunc, std::optional<int64_t> image_size) {
     const json& r = c.record;
-    ordered_json row;
+    json row = json::object();
     std::string cmd = command_text(r);
     row["Command"] = go_quote(no_trunc ? cmd : ellipsis(cmd, 20));
     row["CreatedAt"] = docker_time(c.created);
@@ -227,13 +282,7 @@ ordered_json ps_row(const ContainerView& c, double now, bool no_trunc, std::opti
     row["Networks"] = net;
     row["Ports"] = ports_text(r, c.state);
     row["RunningFor"] = human_duration(std::max(0.0, now - c.created)) + " ago";
-    if (image_size) {
-        int64_t rw = disk_usage(c.dir + "/upper");
-        int64_t virt = rw + *image_size;
-        row["Size"] = human_size(static_cast<double>(rw)) + " (virtual " + human_size(static_cast<double>(virt)) + ")";
-    } else {
-        row["Size"] = "0B";
-    }
+    row["Size"] = image_size ? size_text(c.dir, *image_size) : "0B";
     std::string state = str_or(c.state, "Status", "created");
     if (state == "running" && c.state.value("Paused", false)) state = "paused";
     row["State"] = state;

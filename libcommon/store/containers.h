@@ -4,6 +4,7 @@
 // running container's monitor could hold for long.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,9 +26,22 @@ struct ContainerView {
 // so tests can print fixed "5 minutes ago"; else the clock.
 double now_seconds();
 
-// Every container under containers_dir whose container.json reads; newest
-// first. Unreadable records are skipped (with a warning on stderr).
-std::vector<ContainerView> load_containers(const std::string& containers_dir);
+// Which fields of container.json a ContainerView's record holds.
+enum class RecordFields {
+    All,      // the whole record (ctr-inspect, ctr-prune)
+    Listing,  // listing_subset() only, read fast (ctr-ps; listing_record.h)
+};
+
+// Calls `visit` for every container under containers_dir whose
+// container.json reads, in directory order; unreadable records are skipped
+// (with a warning on stderr). A view lives only for its call, so a caller
+// that keeps little holds little memory, however many containers there are.
+void for_each_container(const std::string& containers_dir, RecordFields fields,
+                        const std::function<void(ContainerView&)>& visit);
+// Listing order: newest first, ties by id.
+bool newer_first(double created_a, const std::string& id_a, double created_b, const std::string& id_b);
+// Every container (as for_each_container), newest first.
+std::vector<ContainerView> load_containers(const std::string& containers_dir, RecordFields fields = RecordFields::All);
 ContainerView load_container(const std::string& containers_dir, const std::string& id);
 
 // Docker's STATUS column: "Up 4 seconds", "Up 2 hours (Paused)",
@@ -40,9 +54,14 @@ std::string command_text(const nlohmann::json& record);
 // Bytes used by the files under `dir` (not following links, each inode once).
 int64_t disk_usage(const std::string& dir);
 
-// One row of ctr-ps (docker ps --format json fields). With `image_size`
-// (ps -s), Size is the writable layer's bytes and the virtual size with the image.
-nlohmann::ordered_json ps_row(const ContainerView& c, double now, bool no_trunc, std::optional<int64_t> image_size);
+// ps -s's SIZE: the writable layer's bytes, and the virtual size with the
+// image's: "3B (virtual 1.2MB)".
+std::string size_text(const std::string& container_dir, int64_t image_size);
+
+// One row of ctr-ps (docker ps --format json fields, whose key order is
+// also docker's). With `image_size` (ps -s), Size is the writable layer's
+// bytes and the virtual size with the image.
+nlohmann::json ps_row(const ContainerView& c, double now, bool no_trunc, std::optional<int64_t> image_size);
 
 // docker inspect's container object: the record with State reconciled and
 // the private fields (MonitorPid, PidStartTime, …) left out.
