@@ -166,23 +166,56 @@ int ps_main(int argc, char** argv) {
         return true;
     };
 
-    // One pass over the records, keeping only what the listing needs of each
-    // (a view lives for one call), so memory stays small with many containers.
+    bool quiet = r.count("quiet") > 0;
+    bool sizes = r.count("size") > 0;
+    std::string def = "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+    if (sizes) def += "\t{{.Size}}";
+    std::string format = r.count("format") ? r["format"].as<std::string>() : "";
+    std::map<std::string, std::string> headers = {
+        {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},   {"Command", "COMMAND"},   {"RunningFor", "CREATED"},
+        {"CreatedAt", "CREATED AT"}, {"Status", "STATUS"}, {"Ports", "PORTS"}, {"Names", "NAMES"},
+        {"Size", "SIZE"},       {"Labels", "LABELS"}, {"Mounts", "MOUNTS"},     {"Networks", "NETWORKS"},
+        {"State", "STATE"},     {"LocalVolumes", "LOCAL VOLUMES"}};
+    // A bad template is reported where it always was: after the filters.
+    std::optional<ctr::tmpl::RowFormatter> out;
+    if (!quiet) try {
+            out.emplace(format, def, headers);
+        } catch (const std::exception&) {
+        }
+
+    // One pass over the records, keeping of each only its line of output
+    // (a view lives for one call), so memory stays small with many
+    // containers. The row itself is kept where the line must wait: with -s
+    // (sizes are measured for the rows shown only) or when the template
+    // fails on it (then it fails again at the end, if the row is shown).
     struct Entry {
         double created;
         std::string id, name;
         bool shown;
-        json row;  // when shown
-        std::string dir, image;      // with -s
+        std::optional<std::string> line;  // or:
+        json row;
+        std::string dir, image;  // with -s
     };
     bool named = filters.has("before") || filters.has("since");
-    bool sizes = r.count("size") > 0;
+    std::vector<std::string> fields;  // every row has ps_row's fields
     std::vector<Entry> entries;
     ctr::store::for_each_container(root + "/containers", ctr::store::RecordFields::Listing, [&](ContainerView& c) {
-        Entry e{c.created, c.id, named ? c.record.value("Name", "") : "", passes(c), {}, {}, {}};
+        Entry e{c.created, c.id, named ? c.record.value("Name", "") : "", passes(c), {}, {}, {}, {}};
         if (e.shown) {
             e.row = ctr::store::ps_row(c, now, no_trunc, std::nullopt);
-            if (sizes) e.dir = c.dir, e.image = c.record.value("Image", "");
+            if (fields.empty())
+                for (auto& [k, v] : e.row.items()) fields.push_back(k);
+            if (sizes) {
+                e.dir = c.dir, e.image = c.record.value("Image", "");
+            } else if (quiet) {
+                e.line = e.row["ID"].get<std::string>();
+            } else if (out) {
+                try {
+                    e.line = out->line(e.row);
+                } catch (const std::exception&) {
+                }
+            }
+            if (e.line) e.row = json();
         }
         entries.push_back(std::move(e));
     });
@@ -205,14 +238,13 @@ int ps_main(int argc, char** argv) {
             }
 
     std::map<std::string, int64_t> image_sizes;  // by image id: resolved once each
-    std::vector<json> rows;
-    int taken = 0;
+    std::vector<Entry*> shown;
     for (auto& e : entries) {
-        if (last >= 0 && taken >= last) break;
+        if (last >= 0 && static_cast<int>(shown.size()) >= last) break;
         if (!e.shown) continue;
         if (before && e.created >= *before) continue;
         if (since && e.created <= *since) continue;
-        taken++;
+        shown.push_back(&e);
         if (sizes) {
             auto it = image_sizes.find(e.image);
             if (it == image_sizes.end()) {
@@ -225,21 +257,15 @@ int ps_main(int argc, char** argv) {
             }
             e.row["Size"] = ctr::store::size_text(e.dir, it->second);
         }
-        rows.push_back(std::move(e.row));
     }
-    if (r.count("quiet")) {
-        for (auto& row : rows) std::cout << row["ID"].get<std::string>() << "\n";
+    if (quiet) {
+        for (auto* e : shown) std::cout << (e->line ? *e->line : e->row["ID"].get<std::string>()) << "\n";
         return 0;
     }
-    std::string def = "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
-    if (r.count("size")) def += "\t{{.Size}}";
-    std::string format = r.count("format") ? r["format"].as<std::string>() : "";
-    std::cout << ctr::tmpl::format_rows(rows, format, def,
-                                        {{"ID", "CONTAINER ID"}, {"Image", "IMAGE"}, {"Command", "COMMAND"},
-                                         {"RunningFor", "CREATED"}, {"CreatedAt", "CREATED AT"}, {"Status", "STATUS"},
-                                         {"Ports", "PORTS"}, {"Names", "NAMES"}, {"Size", "SIZE"}, {"Labels", "LABELS"},
-                                         {"Mounts", "MOUNTS"}, {"Networks", "NETWORKS"}, {"State", "STATE"},
-                                         {"LocalVolumes", "LOCAL VOLUMES"}});
+    if (!out) out.emplace(format, def, headers);  // throws the template's error
+    std::vector<std::string> lines;
+    for (auto* e : shown) lines.push_back(e->line ? std::move(*e->line) : out->line(e->row));
+    std::cout << out->str(lines, lines.empty() ? std::vector<std::string>{} : fields);
     return 0;
 }
 

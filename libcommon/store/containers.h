@@ -29,7 +29,8 @@ double now_seconds();
 // Which fields of container.json a ContainerView's record holds.
 enum class RecordFields {
     All,      // the whole record (ctr-inspect, ctr-prune)
-    Listing,  // listing_subset() only, read fast (ctr-ps; listing_record.h)
+    Listing,  // listing_subset() only, read fast (ctr-ps; listing_record.h); so
+              // `state` has only what ps shows of it
 };
 
 // Calls `visit` for every container under containers_dir whose

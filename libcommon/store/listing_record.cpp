@@ -20,8 +20,7 @@ using nlohmann::json;
 namespace {
 
 // Top-level keys kept whole.
-constexpr std::array<std::string_view, 9> kWhole = {"Id",       "Name", "Created", "Image", "ImageRef",
-                                                    "Path",     "Args", "State",   "Mounts"};
+constexpr std::array<std::string_view, 8> kWhole = {"Id", "Name", "Created", "Image", "ImageRef", "Path", "Args", "Mounts"};
 
 // Top-level objects of which only some keys are kept.
 struct Part {
@@ -30,6 +29,9 @@ struct Part {
 };
 const std::vector<Part>& parts() {
     static const std::vector<Part> p = {
+        // What container::live_state() reads, and what it leaves that ps shows.
+        {"State", {"Status", "Paused", "ExitCode", "StartedAt", "FinishedAt", "Pid", "PidStartTime", "MonitorPid",
+                   "MonitorStartTime"}},
         {"Config", {"Labels", "ExposedPorts"}},
         {"HostConfig", {"NetworkMode"}},
         {"NetworkSettings", {"Ports"}},
@@ -117,14 +119,20 @@ std::optional<std::string_view> ListingReader::read(int dir_fd, const char* path
         if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
         throw_errno("open " + shown);
     }
+    // A read shorter than asked for is the end of the file, which saves a
+    // read() per record: records are replaced by rename, never written in
+    // place, so an open one does not grow. Where a filesystem returns short
+    // reads early, the text is cut, simdjson refuses it, and the caller's
+    // full read (read_record) takes over.
     auto& buf = impl_->buf;
     size_t len = 0;
     while (true) {
         if (buf.size() < len + kChunk + simdjson::SIMDJSON_PADDING)
             buf.resize(std::max(2 * buf.size(), len + kChunk + simdjson::SIMDJSON_PADDING));
-        size_t n = read_some(fd.get(), buf.data() + len, buf.size() - len - simdjson::SIMDJSON_PADDING, shown);
-        if (n == 0) break;
+        size_t room = buf.size() - len - simdjson::SIMDJSON_PADDING;
+        size_t n = read_some(fd.get(), buf.data() + len, room, shown);
         len += n;
+        if (n < room) break;
     }
     impl_->len = len;
     return std::string_view(buf.data(), len);

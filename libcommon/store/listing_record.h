@@ -19,9 +19,11 @@
 namespace ctr::store {
 
 // The part of a container record that listings use: Id, Name, Created, Image,
-// ImageRef, Path, Args, State, Mounts whole; of Config only Labels and
+// ImageRef, Path, Args, Mounts whole; of State what container::live_state()
+// reads and ps shows (Status, Paused, ExitCode, StartedAt, FinishedAt, Pid,
+// PidStartTime, MonitorPid, MonitorStartTime), of Config only Labels and
 // ExposedPorts, of HostConfig only NetworkMode, of NetworkSettings only Ports
-// (a non-object Config/HostConfig/NetworkSettings is kept as it is).
+// (any of these four that is not an object is kept as it is).
 nlohmann::json listing_subset(const nlohmann::json& record);
 
 // One parser and one buffer, reused from record to record.
@@ -32,7 +34,8 @@ public:
     ListingReader(const ListingReader&) = delete;
     ListingReader& operator=(const ListingReader&) = delete;
 
-    // Reads `path` (relative to dir_fd) whole. nullopt if it does not exist
+    // Reads `path` (relative to dir_fd) whole (a short read ends it: see the
+    // .cpp for why that is safe). nullopt if it does not exist
     // (ENOENT, ENOTDIR); throws ctr::Error naming `shown` on other errors.
     // The text stays in the reader until the next read.
     std::optional<std::string_view> read(int dir_fd, const char* path, const std::string& shown);

@@ -55,33 +55,34 @@ json plain(const nlohmann::ordered_json& v) {
     }
 }
 
-const json& as_plain(const json& row, json&) { return row; }
-const json& as_plain(const nlohmann::ordered_json& row, json& scratch) {
-    scratch = plain(row);
-    return scratch;
-}
+}  // namespace
 
-template <class Row>
-std::string format_any(const std::vector<Row>& rows, const std::string& format, const std::string& default_table,
-                       const std::map<std::string, std::string>& headers) {
+RowFormatter::RowFormatter(const std::string& format, const std::string& default_table,
+                           std::map<std::string, std::string> headers)
+    : headers_(std::move(headers)) {
     std::string f = format;
-    if (f == "json") {
-        std::string out;
-        for (auto& r : rows) out += r.dump() + "\n";
-        return out;
-    }
-    bool table = f.empty() || f == "table" || f.starts_with("table ");
+    json_ = f == "json";
+    if (json_) return;
+    table_ = f.empty() || f == "table" || f.starts_with("table ");
     if (f.empty() || f == "table") f = default_table;
     else if (f.starts_with("table ")) f = f.substr(6);
-    f = unescape_format(f);
-    auto t = Template::parse(f);
+    text_ = unescape_format(f);
+    template_ = std::make_shared<Template>(Template::parse(text_));
+}
+
+std::string RowFormatter::line(const json& row) const { return json_ ? row.dump() : template_->render(row); }
+
+std::string RowFormatter::line(const nlohmann::ordered_json& row) const {
+    return json_ ? row.dump() : template_->render(plain(row));
+}
+
+std::string RowFormatter::str(const std::vector<std::string>& lines, const std::vector<std::string>& fields) const {
     std::string body;
-    json scratch;
-    for (auto& r : rows) {
-        body += t.render(as_plain(r, scratch));
+    for (auto& l : lines) {
+        body += l;
         body += "\n";
     }
-    if (!table) return body;
+    if (json_ || !table_) return body;
     // Every field the template names gets a title, so an empty list still
     // prints its header line.
     json head = json::object();
@@ -90,6 +91,7 @@ std::string format_any(const std::vector<Row>& rows, const std::string& format, 
         std::transform(up.begin(), up.end(), up.begin(), [](unsigned char c) { return std::toupper(c); });
         head[k] = up;
     };
+    const std::string& f = text_;
     for (size_t i = 0; i < f.size(); i++)
         if (f[i] == '.' && i + 1 < f.size() && std::isalpha(static_cast<unsigned char>(f[i + 1]))) {
             size_t j = i + 1;
@@ -97,16 +99,28 @@ std::string format_any(const std::vector<Row>& rows, const std::string& format, 
             title(f.substr(i + 1, j - i - 1));
             i = j - 1;
         }
-    if (!rows.empty())
-        for (auto& [k, v] : rows[0].items()) title(k);
-    for (auto& [k, v] : headers) head[k] = v;
+    for (auto& k : fields) title(k);
+    for (auto& [k, v] : headers_) head[k] = v;
     Table tab;
-    tab.add_tabbed(t.render(head));
+    tab.add_tabbed(template_->render(head));
     if (!body.empty()) {
         body.pop_back();
         tab.add_tabbed(body);
     }
     return tab.str();
+}
+
+namespace {
+
+template <class Row>
+std::string format_any(const std::vector<Row>& rows, const std::string& format, const std::string& default_table,
+                       const std::map<std::string, std::string>& headers) {
+    RowFormatter out(format, default_table, headers);
+    std::vector<std::string> lines, fields;
+    for (auto& r : rows) lines.push_back(out.line(r));
+    if (!rows.empty())
+        for (auto& [k, v] : rows[0].items()) fields.push_back(k);
+    return out.str(lines, fields);
 }
 
 }  // namespace

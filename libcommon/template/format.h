@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,31 @@ std::string format_rows(const std::vector<nlohmann::ordered_json>& rows, const s
                         const std::string& default_table, const std::map<std::string, std::string>& headers);
 std::string format_rows(const std::vector<nlohmann::json>& rows, const std::string& format,
                         const std::string& default_table, const std::map<std::string, std::string>& headers);
+
+class Template;
+
+// The same, one row at a time, so that a long listing need not keep its rows:
+// line() turns a row into its line as soon as it is made, str() lays the
+// lines out. format_rows() is line() over the rows, then str().
+class RowFormatter {
+public:
+    // Throws ctr::Error("template: …") for a bad template.
+    RowFormatter(const std::string& format, const std::string& default_table,
+                 std::map<std::string, std::string> headers);
+    // A row's line: its JSON, or the template's text (cells apart by \t in a
+    // table). Throws ctr::Error("template: …") when evaluation fails.
+    std::string line(const nlohmann::json& row) const;
+    std::string line(const nlohmann::ordered_json& row) const;
+    // The output of these lines; `fields` are the rows' field names (of the
+    // first row), which get column titles like the template's.
+    std::string str(const std::vector<std::string>& lines, const std::vector<std::string>& fields) const;
+
+private:
+    std::map<std::string, std::string> headers_;
+    bool json_ = false, table_ = false;
+    std::string text_;  // the template
+    std::shared_ptr<const Template> template_;
+};
 
 // Go templates write "\t" as a real tab; docker lets users type \t and \n in
 // --format, so do we.

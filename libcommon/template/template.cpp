@@ -732,8 +732,12 @@ private:
         switch (n.kind) {
         case Node::Kind::Text: out_ += n.text; break;
         case Node::Kind::Action: {
+            if (const json* v = named(n.pipe, dot)) {
+                append_text(*v);
+                break;
+            }
             json v = pipeline(n.pipe, dot);
-            if (n.pipe.decl.empty()) out_ += to_text(v);
+            if (n.pipe.decl.empty()) append_text(v);
             break;
         }
         case Node::Kind::If:
@@ -825,17 +829,35 @@ private:
         return json();
     }
 
-    // v.A.B…: walks down without copying, copies only what it finds.
-    static json fields(const json& v, const std::vector<std::string>& names) {
+    void append_text(const json& v) {
+        if (v.is_string()) out_ += v.get_ref<const std::string&>();
+        else out_ += to_text(v);
+    }
+
+    // v.A.B…: where it is (a missing field is null), without copying.
+    static const json& walk(const json& v, const std::vector<std::string>& names) {
+        static const json null_value;
         const json* at = &v;
         for (auto& n : names) {
-            if (at->is_null()) return json();
+            if (at->is_null()) return null_value;
             if (!at->is_object()) fail("can't evaluate field " + n + " in type " + type_name(*at));
             auto it = at->find(n);
-            if (it == at->end()) return json();
+            if (it == at->end()) return null_value;
             at = &*it;
         }
         return *at;
+    }
+    static json fields(const json& v, const std::vector<std::string>& names) { return walk(v, names); }
+
+    // The value a pipeline that only names one ({{.A.B}}, {{$x.A}}) prints,
+    // where it is; nullptr for every other pipeline.
+    const json* named(const Pipeline& p, const json& dot) {
+        if (!p.decl.empty() || p.cmds.size() != 1 || p.cmds[0].args.size() != 1) return nullptr;
+        const Expr& e = p.cmds[0].args[0];
+        if (e.kind == Expr::Kind::Dot) return &walk(dot, e.fields);
+        if (e.kind != Expr::Kind::Var) return nullptr;
+        const Var* var = find_var(e.name);
+        return var ? &walk(var->value(), e.fields) : nullptr;
     }
 };
 
