@@ -122,6 +122,13 @@ std::string str_or(const json& j, const char* key, const std::string& def = "") 
     return it != j.end() && it->is_string() ? it->get<std::string>() : def;
 }
 
+// j[key] if j is an object and j[key] one too, else nullptr.
+const json* object_at(const json& j, const char* key) {
+    if (!j.is_object()) return nullptr;
+    auto it = j.find(key);
+    return it != j.end() && it->is_object() ? &*it : nullptr;
+}
+
 double ago(const json& state, const char* key, double now) {
     auto t = parse_rfc3339(str_or(state, key));
     return t ? std::max(0.0, now - *t) : 0;
@@ -153,25 +160,22 @@ std::string ports_text(const json& record, const json& state) {
     std::set<std::string> bound;
     bool running = str_or(state, "Status") == "running" || str_or(state, "Status") == "paused" ||
                    str_or(state, "Status") == "restarting";
-    if (running && record.contains("NetworkSettings") && record["NetworkSettings"].is_object()) {
-        auto ports = record["NetworkSettings"].value("Ports", json::object());
-        if (ports.is_object())
-            for (auto& [port, binds] : ports.items()) {
-                if (!binds.is_array()) continue;
-                for (auto& b : binds) {
-                    std::string ip = str_or(b, "HostIp");
-                    if (ip.empty()) ip = "0.0.0.0";
-                    parts.push_back(ip + ":" + str_or(b, "HostPort") + "->" + port);
-                    bound.insert(port);
-                }
+    const json* network = running ? object_at(record, "NetworkSettings") : nullptr;
+    if (const json* ports = network ? object_at(*network, "Ports") : nullptr) {
+        for (auto& [port, binds] : ports->items()) {
+            if (!binds.is_array()) continue;
+            for (auto& b : binds) {
+                std::string ip = str_or(b, "HostIp");
+                if (ip.empty()) ip = "0.0.0.0";
+                parts.push_back(ip + ":" + str_or(b, "HostPort") + "->" + port);
+                bound.insert(port);
             }
+        }
     }
-    if (running && record.contains("Config") && record["Config"].is_object()) {
-        auto exposed = record["Config"].value("ExposedPorts", json::object());
-        if (exposed.is_object())
-            for (auto& [port, _] : exposed.items())
-                if (!bound.count(port)) parts.push_back(port);
-    }
+    const json* config = running ? object_at(record, "Config") : nullptr;
+    if (const json* exposed = config ? object_at(*config, "ExposedPorts") : nullptr)
+        for (auto& [port, _] : exposed->items())
+            if (!bound.count(port)) parts.push_back(port);
     std::string out;
     for (auto& p : parts) out += (out.empty() ? "" : ", ") + p;
     return out;
@@ -179,9 +183,10 @@ std::string ports_text(const json& record, const json& state) {
 
 std::string command_text(const json& record) {
     std::string cmd = str_or(record, "Path");
-    if (record.contains("Args") && record["Args"].is_array())
-        for (auto& a : record["Args"])
-            if (a.is_string()) cmd += (cmd.empty() ? "" : " ") + a.get<std::string>();
+    if (!record.is_object()) return cmd;
+    if (auto it = record.find("Args"); it != record.end() && it->is_array())
+        for (auto& a : *it)
+            if (a.is_string()) cmd += (cmd.empty() ? "" : " ") + a.get_ref<const std::string&>();
     return cmd;
 }
 
@@ -251,42 +256,46 @@ std::string size_text(const std::string& container_dir, int64_t image_size) {
 
 json ps_row(const ContainerView& c, double now, bool no_trunc, std::optional<int64_t> image_size) {
     const json& r = c.record;
+    // The fields are added in key order, each at the end: no search.
     json row = json::object();
+    auto& fields = row.get_ref<json::object_t&>();
+    auto add = [&](const char* key, std::string value) { fields.emplace_hint(fields.end(), key, std::move(value)); };
+    const json* config = object_at(r, "Config");
     std::string cmd = command_text(r);
-    row["Command"] = go_quote(no_trunc ? cmd : ellipsis(cmd, 20));
-    row["CreatedAt"] = docker_time(c.created);
-    row["ID"] = no_trunc ? c.id : c.id.substr(0, 12);
+    add("Command", go_quote(no_trunc ? cmd : ellipsis(cmd, 20)));
+    add("CreatedAt", docker_time(c.created));
+    add("ID", no_trunc ? c.id : c.id.substr(0, 12));
     std::string image = str_or(r, "ImageRef");
     if (image.empty()) image = str_or(r, "Image");
     if (!no_trunc && image.starts_with("sha256:")) image = image.substr(7, 12);
-    row["Image"] = image;
+    add("Image", std::move(image));
     std::string labels;
-    if (r.contains("Config") && r["Config"].is_object() && r["Config"].value("Labels", json()).is_object())
-        for (auto& [k, v] : r["Config"]["Labels"].items())
+    if (const json* l = config ? object_at(*config, "Labels") : nullptr)
+        for (auto& [k, v] : l->items())
             labels += (labels.empty() ? "" : ",") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
-    row["Labels"] = labels;
+    add("Labels", std::move(labels));
     int volumes = 0;
     std::string mounts;
-    if (r.contains("Mounts") && r["Mounts"].is_array())
-        for (auto& m : r["Mounts"]) {
+    if (auto it = r.find("Mounts"); it != r.end() && it->is_array())
+        for (auto& m : *it) {
             if (str_or(m, "Type") == "volume") volumes++;
             std::string name = str_or(m, "Name");
             if (name.empty()) name = str_or(m, "Source");
             if (!no_trunc) name = ellipsis(name, 15);
             mounts += (mounts.empty() ? "" : ",") + name;
         }
-    row["LocalVolumes"] = std::to_string(volumes);
-    row["Mounts"] = mounts;
-    row["Names"] = str_or(r, "Name");
-    std::string net = r.contains("HostConfig") && r["HostConfig"].is_object() ? str_or(r["HostConfig"], "NetworkMode") : "";
-    row["Networks"] = net;
-    row["Ports"] = ports_text(r, c.state);
-    row["RunningFor"] = human_duration(std::max(0.0, now - c.created)) + " ago";
-    row["Size"] = image_size ? size_text(c.dir, *image_size) : "0B";
+    add("LocalVolumes", std::to_string(volumes));
+    add("Mounts", std::move(mounts));
+    add("Names", str_or(r, "Name"));
+    const json* host = object_at(r, "HostConfig");
+    add("Networks", host ? str_or(*host, "NetworkMode") : "");
+    add("Ports", ports_text(r, c.state));
+    add("RunningFor", human_duration(std::max(0.0, now - c.created)) + " ago");
+    add("Size", image_size ? size_text(c.dir, *image_size) : "0B");
     std::string state = str_or(c.state, "Status", "created");
     if (state == "running" && c.state.value("Paused", false)) state = "paused";
-    row["State"] = state;
-    row["Status"] = status_text(c.state, now);
+    add("State", std::move(state));
+    add("Status", status_text(c.state, now));
     return row;
 }
 

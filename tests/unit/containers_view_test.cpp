@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <string>
 
+#include "libcommon/cli/units.h"
 #include "libcommon/store/containers.h"
 #include "libcommon/store/log_reader.h"
 #include "libcommon/sys/error.h"
@@ -69,6 +71,32 @@ TEST_CASE("parse_log_line reads docker's json-file lines") {
     CHECK(e.attrs == "a=b");
     CHECK_THROWS_WITH_AS(ctr::store::parse_log_line("{\"log\": 3}", "x/log.json"),
                          doctest::Contains("x/log.json"), ctr::Error);
+}
+
+TEST_CASE("parse_rfc3339: the plain-digits path gives what sscanf and timegm give") {
+    auto reference = [](const std::string& s) {
+        struct tm tm {};
+        int y, mo, d, h, mi, sec;
+        REQUIRE(std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) == 6);
+        tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d, tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = sec;
+        return static_cast<double>(::timegm(&tm));
+    };
+    for (const char* s : {"2026-01-01T12:00:00Z", "0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "1969-12-31T23:59:59Z",
+                          "2000-02-29T10:20:30Z", "2100-02-28T23:59:59Z", "2024-02-31T00:00:00Z", "2023-12-00T99:99:60Z",
+                          "1600-03-01T00:00:00Z", "9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z", "2026-11-29T22:15:04Z"})
+        CHECK(*ctr::parse_rfc3339(s) == reference(s));
+    for (int i = 0; i < 20000; i++) {  // every day of 1950-2080, at a changing time of day
+        time_t t = static_cast<time_t>(-631152000) + static_cast<time_t>(i) * 86400 + (i * 7919) % 86400;
+        struct tm tm;
+        ::gmtime_r(&t, &tm);
+        char buf[64];
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        REQUIRE(*ctr::parse_rfc3339(buf) == static_cast<double>(t));
+    }
+    CHECK(*ctr::parse_rfc3339("2026-01-01T12:00:00.25+01:00") == reference("2026-01-01T12:00:00") + 0.25 - 3600);
+    CHECK(*ctr::parse_rfc3339("2026-1-1T12:00:00Z") == reference("2026-1-1T12:00:00"));  // not plain: sscanf's way
+    CHECK(*ctr::parse_rfc3339("2026-13-01T00:00:00Z") == reference("2026-13-01T00:00:00"));
+    CHECK_FALSE(ctr::parse_rfc3339("yesterday").has_value());
 }
 
 TEST_CASE("status_text speaks docker") {
