@@ -1,12 +1,16 @@
 #!/bin/sh
-# bench/ps-logs.sh [N] [LOG_MB]: `ctr-ps -a` over N created containers (default
-# 1000) side by side with `podman ps -a` over N podman containers (private
-# root under a temp dir), and `ctr-logs --tail 10` of a LOG_MB (default 1000)
-# json-file log. Prints the median of 11 runs of each. Needs root, podman,
-# ctr built (make) and the busybox fixture (make fixtures).
+# bench/ps-logs.sh [N] [LOG_MB] [IMAGES]: `ctr-ps -a` over N created containers
+# (default 1000) in a store that also holds IMAGES images (default 200), side
+# by side with `podman ps -a` over as many podman containers and images
+# (private root under a temp dir), and `ctr-logs --tail 10` of a LOG_MB
+# (default 1000) json-file log. Prints the median wall time of 11 runs of
+# each, and the median CPU time (user + system) they took, which a loaded
+# machine inflates less. Needs root, podman, ctr built (make) and the busybox
+# fixture (make fixtures).
 set -eu
 n=${1:-1000}
 log_mb=${2:-1000}
+images=${3:-200}
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/bin
 tar=$top/build/fixtures/busybox.tar
@@ -20,21 +24,44 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# median_ms COMMAND...: the median wall time of 11 runs, in milliseconds.
+# median_ms COMMAND...: "WALL CPU", the median wall time of 11 runs and the
+# median CPU time (user + system) of the command, in milliseconds.
 median_ms() {
     python3 - "$@" <<'PY'
-import statistics, subprocess, sys, time
-ts = []
+import os, statistics, subprocess, sys, time
+wall, cpu = [], []
 for _ in range(11):
     t = time.perf_counter()
-    subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    ts.append((time.perf_counter() - t) * 1000)
-print("%.1f" % statistics.median(ts))
+    p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall.append((time.perf_counter() - t) * 1000)
+    cpu.append((ru.ru_utime + ru.ru_stime) * 1000)
+    if status != 0:
+        sys.exit("%s failed" % sys.argv[1])
+print("%.1f %.1f" % (statistics.median(wall), statistics.median(cpu)))
 PY
 }
 
+# tars COUNT: a tiny distinct rootfs tar per image, $dir/img/1.tar ... COUNT.tar.
+tars() {
+    mkdir -p "$dir/img"
+    i=1
+    while [ $i -le "$1" ]; do
+        echo "$i" >"$dir/img/f"
+        tar -C "$dir/img" -cf "$dir/img/$i.tar" f
+        i=$((i + 1))
+    done
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+tars "$images"
 export CTR_ROOT=$dir/ctr
 "$bin/ctr-import" -q "$tar" busybox >/dev/null
+i=1
+while [ $i -le "$images" ]; do
+    "$bin/ctr-import" -q "$dir/img/$i.tar" "gen/$i" >/dev/null
+    i=$((i + 1))
+done
 one=$("$bin/ctr-create" busybox true)
 # N-1 more records, each a copy of a real one with its own id and name.
 python3 - "$CTR_ROOT/containers" "$one" "$n" <<'PY'
@@ -51,6 +78,11 @@ PY
 ctr_ps=$(median_ms "$bin/ctr-ps" -a)
 
 $P import -q "$tar" bb >/dev/null
+i=1
+while [ $i -le "$images" ]; do
+    $P import -q "$dir/img/$i.tar" "gen/$i" >/dev/null
+    i=$((i + 1))
+done
 i=0
 while [ $i -lt "$n" ]; do
     $P create -q --ulimit nofile=1024:1024 bb true >/dev/null
@@ -72,8 +104,11 @@ size=$(stat -c %s "$CTR_ROOT/containers/$one/log.json")
 [ "$("$bin/ctr-logs" --tail 10 "$one" | wc -l)" = 10 ]
 tail_ms=$(median_ms "$bin/ctr-logs" --tail 10 "$one")
 
-echo "containers: $n"
-echo "ctr-ps -a:        $ctr_ps ms"
-echo "podman ps -a:     $podman_ps ms"
-echo "ratio podman/ctr: $(echo "$podman_ps / $ctr_ps" | bc -l | cut -c1-5)"
-echo "ctr-logs --tail 10 of a $((size / 1000000)) MB log: $tail_ms ms"
+wall() { echo "${1% *}"; }
+cpu() { echo "${1#* }"; }
+ratio() { echo "$1 / $2" | bc -l | cut -c1-5; }
+echo "containers: $n, images: $images (+1); load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ctr-ps -a:        $(wall "$ctr_ps") ms (CPU $(cpu "$ctr_ps") ms)"
+echo "podman ps -a:     $(wall "$podman_ps") ms (CPU $(cpu "$podman_ps") ms)"
+echo "ratio podman/ctr: $(ratio "$(wall "$podman_ps")" "$(wall "$ctr_ps")") (CPU $(ratio "$(cpu "$podman_ps")" "$(cpu "$ctr_ps")"))"
+echo "ctr-logs --tail 10 of a $((size / 1000000)) MB log: $(wall "$tail_ms") ms (CPU $(cpu "$tail_ms") ms)"
