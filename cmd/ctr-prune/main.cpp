@@ -15,7 +15,7 @@
 #include "libcommon/cli/preflight.h"
 #include "libcommon/cli/units.h"
 #include "libcommon/container/record.h"
-#include "libcommon/store/containers.h"
+#include "libcommon/store/container_list.h"
 #include "libcommon/store/fsutil.h"
 #include "libcommon/store/inspect.h"
 #include "libcommon/store/lock.h"

@@ -8,7 +8,7 @@
 
 #include "libcommon/cli/main.h"
 #include "libcommon/cli/preflight.h"
-#include "libcommon/store/containers.h"
+#include "libcommon/store/container_list.h"
 #include "libcommon/store/store.h"
 #include "libcommon/template/format.h"
 
@@ -172,16 +172,16 @@ int ps_main(int argc, char** argv) {
     if (sizes) def += "\t{{.Size}}";
     std::string format = r.count("format") ? r["format"].as<std::string>() : "";
     std::map<std::string, std::string> headers = {
-        {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},   {"Command", "COMMAND"},   {"RunningFor", "CREATED"},
+        {"ID", "CONTAINER ID"}, {"Image", "IMAGE"}, {"Command", "COMMAND"}, {"RunningFor", "CREATED"},
         {"CreatedAt", "CREATED AT"}, {"Status", "STATUS"}, {"Ports", "PORTS"}, {"Names", "NAMES"},
-        {"Size", "SIZE"},       {"Labels", "LABELS"}, {"Mounts", "MOUNTS"},     {"Networks", "NETWORKS"},
-        {"State", "STATE"},     {"LocalVolumes", "LOCAL VOLUMES"}};
-    // A bad template is reported where it always was: after the filters.
+        {"Size", "SIZE"}, {"Labels", "LABELS"}, {"Mounts", "MOUNTS"}, {"Networks", "NETWORKS"},
+        {"State", "STATE"}, {"LocalVolumes", "LOCAL VOLUMES"}};
     std::optional<ctr::tmpl::RowFormatter> out;
-    if (!quiet) try {
-            out.emplace(format, def, headers);
-        } catch (const std::exception&) {
-        }
+    try {
+        if (!quiet) out.emplace(format, def, headers);
+    } catch (const std::exception&) {
+        // A bad template is reported where it always was, after the filters (below).
+    }
 
     // One pass over the records, keeping of each only its line of output
     // (a view lives for one call), so memory stays small with many
@@ -213,6 +213,7 @@ int ps_main(int argc, char** argv) {
                 try {
                     e.line = out->line(e.row);
                 } catch (const std::exception&) {
+                    // kept: formatted again (and failing) at the end if shown
                 }
             }
             if (e.line) e.row = json();

@@ -100,6 +100,8 @@ std::string resolve(const std::string& containers_dir, std::string_view name_or_
     std::string want(name_or_id);
     if (!want.empty() && want[0] == '/') want = want.substr(1);
     if (want.empty()) throw Error("No such container: (empty name)");
+    // A full id names its directory: no need to look at every other one.
+    if (want.size() == 64 && store::path_exists(containers_dir + "/" + want + "/container.json")) return want;
     auto ids = list_ids(containers_dir);
     for (auto& id : ids)
         if (id == want) return id;

@@ -4,7 +4,6 @@
 // running container's monitor could hold for long.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,23 +25,10 @@ struct ContainerView {
 // so tests can print fixed "5 minutes ago"; else the clock.
 double now_seconds();
 
-// Which fields of container.json a ContainerView's record holds.
-enum class RecordFields {
-    All,      // the whole record (ctr-inspect, ctr-prune)
-    Listing,  // listing_subset() only, read fast (ctr-ps; listing_record.h); so
-              // `state` has only what ps shows of it
-};
-
-// Calls `visit` for every container under containers_dir whose
-// container.json reads, in directory order; unreadable records are skipped
-// (with a warning on stderr). A view lives only for its call, so a caller
-// that keeps little holds little memory, however many containers there are.
-void for_each_container(const std::string& containers_dir, RecordFields fields,
-                        const std::function<void(ContainerView&)>& visit);
-// Listing order: newest first, ties by id.
-bool newer_first(double created_a, const std::string& id_a, double created_b, const std::string& id_b);
-// Every container (as for_each_container), newest first.
-std::vector<ContainerView> load_containers(const std::string& containers_dir, RecordFields fields = RecordFields::All);
+// A view of a record already read: its State reconciled (live_state), its
+// Created in seconds. Throws ctr::Error if the record is not a JSON object.
+ContainerView view_of(const std::string& containers_dir, const std::string& id, nlohmann::json record);
+// One container's view, its whole record read. Throws ctr::Error.
 ContainerView load_container(const std::string& containers_dir, const std::string& id);
 
 // Docker's STATUS column: "Up 4 seconds", "Up 2 hours (Paused)",

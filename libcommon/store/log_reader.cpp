@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -125,17 +126,19 @@ double parse_log_time(const std::string& value, double now) {
 
 int64_t read_lines(int fd, int64_t offset, const std::function<void(std::string_view)>& emit) {
     std::string carry;
-    std::vector<char> buf(1 << 20);
+    // Not zero-filled: a tail of a few lines touches one page of it, not 256.
+    constexpr size_t size = 1 << 20;
+    std::unique_ptr<char[]> buf(new char[size]);
     int64_t pos = offset, done = offset;
     for (;;) {
-        ssize_t got = ::pread(fd, buf.data(), buf.size(), pos);
+        ssize_t got = ::pread(fd, buf.get(), size, pos);
         if (got < 0) {
             if (errno == EINTR) continue;
             throw_errno("read the log");
         }
         if (got == 0) break;
         pos += got;
-        std::string_view chunk(buf.data(), static_cast<size_t>(got));
+        std::string_view chunk(buf.get(), static_cast<size_t>(got));
         size_t start = 0;
         for (;;) {
             size_t nl = chunk.find('\n', start);

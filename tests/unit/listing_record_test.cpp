@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "libcommon/store/container_list.h"
 #include "libcommon/store/containers.h"
 #include "libcommon/store/listing_record.h"
 #include "libcommon/sys/error.h"
