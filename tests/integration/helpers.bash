@@ -62,6 +62,11 @@ ctr_teardown() {
     local cgs
     cgs=$(find /sys/fs/cgroup -depth -type d -name "*$TEST_ID*" 2>/dev/null)
     if [ -n "$cgs" ]; then
+        # A frozen task (a paused container) dies of SIGKILL only once thawed.
+        for cg in $cgs; do
+            if [ -f "$cg/freezer.state" ]; then echo THAWED >"$cg/freezer.state"; fi 2>/dev/null
+            if [ -f "$cg/cgroup.freeze" ]; then echo 0 >"$cg/cgroup.freeze"; fi 2>/dev/null
+        done
         for cg in $cgs; do
             find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null
         done | sort -u | xargs -r kill -9 2>/dev/null
