@@ -418,6 +418,18 @@ bool signal_init(pid_t pid, uint64_t start_time, int sig, UniqueFd* keep = nullp
     return true;
 }
 
+// A task frozen by the v1 freezer dies of SIGKILL only once thawed: after
+// killing a paused container, thaw its cgroup (runc does the same).
+void thaw_if_frozen(const ContainerState& st) noexcept {
+    if (st.cgroup.is_null()) return;
+    try {
+        auto cg = Cgroup::from_state(st.cgroup);
+        if (cg->frozen()) cg->thaw();
+    } catch (const std::exception& e) {
+        log::warn(std::string("thaw the killed container: ") + e.what());
+    }
+}
+
 // Every process sharing the init's pid namespace (when it isn't ours).
 std::vector<pid_t> namespace_members(pid_t init) {
     std::vector<pid_t> out;
@@ -692,12 +704,13 @@ void kill(const Globals& g, const std::string& id, int sig, bool all) {
     if (s == Status::Stopped || s == Status::Creating) throw Error("container not running");
     if (all && !st->cgroup.is_null() && process_matches(st->pid, st->start_time)) {
         Cgroup::from_state(st->cgroup)->kill(sig);
-        return;
+    } else {
+        if (all)
+            for (pid_t p : namespace_members(st->pid))
+                if (p != st->pid) ::kill(p, sig);
+        if (!signal_init(st->pid, st->start_time, sig)) throw Error("container not running");
     }
-    if (all)
-        for (pid_t p : namespace_members(st->pid))
-            if (p != st->pid) ::kill(p, sig);
-    if (!signal_init(st->pid, st->start_time, sig)) throw Error("container not running");
+    if (sig == SIGKILL && s == Status::Paused) thaw_if_frozen(*st);
 }
 
 void remove(const Globals& g, const std::string& id, bool force) {
@@ -719,7 +732,9 @@ void remove(const Globals& g, const std::string& id, bool force) {
         for (pid_t p : namespace_members(st->pid))
             if (p != st->pid) ::kill(p, SIGKILL);
         UniqueFd pidfd;
-        if (signal_init(st->pid, st->start_time, SIGKILL, &pidfd)) wait_dead(pidfd.get(), st->pid, st->start_time);
+        bool signalled = signal_init(st->pid, st->start_time, SIGKILL, &pidfd);
+        if (s == Status::Paused) thaw_if_frozen(*st);
+        if (signalled) wait_dead(pidfd.get(), st->pid, st->start_time);
     }
     destroy(*dir, st);
 }

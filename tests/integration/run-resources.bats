@@ -78,6 +78,35 @@ cg_dir() {
     rt resume "$CID"
 }
 
+@test "delete --force and kill KILL end a paused container at once; nothing is left" {
+    start_bg
+    rt exec -d --pid-file "$TEST_DIR/p" "$CID" sleep 300
+    extra=$(cat "$TEST_DIR/p")
+    freezer=$(cg_dir freezer)
+    rt pause "$CID"
+    [ "$(status_of "$CID")" = paused ]
+    # A frozen task dies of SIGKILL only once thawed: without the thaw,
+    # delete waited its 10 s for the init and left the frozen cgroup.
+    timeout 5 ctr-run --root "$RUN_ROOT" delete --force "$CID"
+    [ -z "$(status_of "$CID")" ]
+    ! kill -0 "$INIT" 2>/dev/null
+    ! kill -0 "$extra" 2>/dev/null
+    [ ! -d "$freezer" ]
+    [ -z "$(find /sys/fs/cgroup -name "$CID" 2>/dev/null)" ]
+    [ -z "$(ls "$RUN_ROOT")" ]
+
+    # kill KILL (and kill --all KILL) of a paused container stops it too.
+    for all in "" --all; do
+        start_bg
+        rt pause "$CID"
+        timeout 5 ctr-run --root "$RUN_ROOT" kill $all "$CID" KILL
+        wait_status "$CID" stopped
+        ! kill -0 "$INIT" 2>/dev/null
+        rt delete "$CID"
+        [ -z "$(find /sys/fs/cgroup -name "$CID" 2>/dev/null)" ]
+    done
+}
+
 @test "update: runc's flags and --resources (file and stdin) change the live cgroup and are kept" {
     cfg '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 50}}'
     start_bg
