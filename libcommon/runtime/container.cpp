@@ -561,8 +561,9 @@ json exec_process_json(const json& config, const ExecOptions& o) {
             throw Error(o.process_file + ": not JSON: " + e.what());
         }
     }
+    // The container's process with the command line over it; its consoleSize
+    // stays, as runc keeps it.
     json p = config.value("process", json::object());
-    p.erase("consoleSize");
     if (o.args.empty()) throw Error("exec: a command is needed (or --process)");
     p["args"] = o.args;
     p["terminal"] = o.tty;
@@ -602,6 +603,10 @@ int exec(const Globals& g, const ExecOptions& o) {
         throw Error("cannot allocate tty if ctr-run will detach without setting console socket");
     if (!c.process.terminal && !o.console_socket.empty())
         throw Error("cannot use console socket if ctr-run will not detach or allocate tty");
+    // Relaying the pty ourselves: it is opened with our terminal's size, so
+    // the program never sees 0x0 (a resize after it started would be late).
+    if (c.process.terminal && o.console_socket.empty())
+        if (auto size = terminal_size(STDIN_FILENO)) c.process.console_size = size;
     std::optional<SeccompFilter> seccomp = container_seccomp(g, c);
     std::unique_ptr<Cgroup> cgroup;
     if (!st->cgroup.is_null()) cgroup = Cgroup::from_state(st->cgroup);

@@ -147,6 +147,12 @@ void copy_size(int from, int to) {
     if (ioctl(from, TIOCGWINSZ, &ws) == 0) ioctl(to, TIOCSWINSZ, &ws);
 }
 
+std::optional<std::pair<unsigned, unsigned>> terminal_size(int fd) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0 || ws.ws_col == 0) return std::nullopt;
+    return std::make_pair(unsigned{ws.ws_row}, unsigned{ws.ws_col});
+}
+
 void relay_pty(int master, int stop_fd, int sigfd, int init_pid) {
     RawMode raw(STDIN_FILENO);
     if (isatty(STDIN_FILENO)) copy_size(STDIN_FILENO, master);

@@ -7,7 +7,9 @@
 // terminal (raw mode, window size follows SIGWINCH).
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "libcommon/sys/fd.h"
 
@@ -37,5 +39,7 @@ void relay_pty(int master, int stop_fd, int sigfd, int init_pid);
 // Gives the terminal `to` the window size of terminal `from` (nothing if
 // `from` isn't a terminal).
 void copy_size(int from, int to);
+// The window size (rows, cols) of the terminal fd, if it is one and has a size.
+std::optional<std::pair<unsigned, unsigned>> terminal_size(int fd);
 
 }  // namespace ctr::runtime

@@ -125,3 +125,44 @@ EOS
     [ "$status" -eq 0 ] || { echo "$output"; false; }
     [[ $output == *"20 70"*"40 120"* ]] || { echo "$output"; false; }
 }
+
+# exec_bg: the container runs `sleep 1000` detached, without a terminal.
+exec_bg() {
+    cfg '.process.terminal = false'
+    set_args sleep 1000
+    rt run -d --bundle "$BUNDLE" "$CID" </dev/null >/dev/null
+    wait_status "$CID" running
+}
+
+@test "exec -t in the foreground: the program starts on a pty of the caller's size" {
+    exec_bg
+    # The size must be there before the program runs, not just soon after:
+    # stty reads it at once. A late resize loses a race now and then, hence
+    # 30 runs (a size of 0 makes busybox's stty fail).
+    run python3 "$BATS_TEST_DIRNAME/run-pty.py" 23 77 sh -c "
+        for i in \$(seq 30); do ctr-run --root '$RUN_ROOT' exec -t '$CID' stty size || exit 1; done"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(echo "$output" | sort | uniq -c | awk '{print $1, $2, $3}')" = "30 23 77" ] || { echo "$output"; false; }
+    # A resize of the caller's terminal reaches the exec'd program.
+    run python3 "$BATS_TEST_DIRNAME/run-pty.py" 9 33 ctr-run --root "$RUN_ROOT" exec -t "$CID" sh -c 'stty size; exit 6'
+    [ "$status" -eq 6 ]
+    [ "$output" = "9 33" ]
+}
+
+@test "exec -t --console-socket: the pty has process.consoleSize before the program starts, as runc" {
+    # From the container's config (runc keeps it for an exec given on the command line) ...
+    cfg '.process.consoleSize = {"height": 31, "width": 101}'
+    exec_bg
+    recvtty
+    rt exec -t -d --console-socket "$SOCK" "$CID" stty size
+    wait_recvtty
+    [ "$(sed -n 2p "$TEST_DIR/tty.out" | tr -d '\r')" = "31 101" ]
+    # ... and from a --process file.
+    jq -n '{args: ["stty", "size"], cwd: "/", terminal: true, env: ["PATH=/bin"],
+            user: {uid: 0, gid: 0}, consoleSize: {height: 17, width: 53}}' >"$TEST_DIR/process.json"
+    rm -f "$SOCK"
+    recvtty
+    rt exec -d --console-socket "$SOCK" --process "$TEST_DIR/process.json" "$CID"
+    wait_recvtty
+    [ "$(sed -n 2p "$TEST_DIR/tty.out" | tr -d '\r')" = "17 53" ]
+}
