@@ -43,7 +43,8 @@ Global options:
   --log-format FMT    text or json (default text)
   --debug             log debug messages
   --systemd-cgroup    cgroupsPath is slice:prefix:name
-  --rootless VALUE    true, false or auto (accepted for runc compatibility)
+  --rootless VALUE    true, false or auto (default: rootless when not root):
+                      no cgroup unless the user may write it
   -h, --help          this help
   -v, --version       the version
 Flags take "--flag value", "--flag=value" or "-flag value", as runc.

@@ -31,6 +31,7 @@
 #include "libcommon/runtime/seccomp.h"
 #include "libcommon/runtime/state.h"
 #include "libcommon/runtime/terminal.h"
+#include "libcommon/runtime/userns.h"
 #include "libcommon/sys/error.h"
 
 #ifndef CLONE_NEWTIME
@@ -52,19 +53,6 @@ std::string read_text(const std::string& path) {
     while ((n = read(f.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
     if (n < 0) throw_errno("read " + path);
     return text;
-}
-
-void write_proc(pid_t pid, const std::string& file, const std::string& text) {
-    std::string path = "/proc/" + std::to_string(pid) + "/" + file;
-    UniqueFd f(open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!f || write(f.get(), text.data(), text.size()) < 0) throw_errno("write " + path);
-}
-
-std::string mapping_text(const std::vector<IdMapping>& maps) {
-    std::string out;
-    for (const auto& m : maps)
-        out += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) + "\n";
-    return out;
 }
 
 pid_t raw_clone(unsigned long flags) {
@@ -110,11 +98,7 @@ pid_t spawn_init(const Config& c, const InitContext& ctx, Channel& mine, Channel
             mine.close();
             container_init(ctx);
         }
-        if (userns) {
-            write_proc(pid, "uid_map", mapping_text(c.uid_mappings));
-            if (geteuid() != 0) write_proc(pid, "setgroups", "deny");
-            write_proc(pid, "gid_map", mapping_text(c.gid_mappings));
-        }
+        if (userns) write_id_mappings(pid, c.uid_mappings, c.gid_mappings);
         return pid;
     }
 
@@ -168,9 +152,7 @@ pid_t spawn_init(const Config& c, const InitContext& ctx, Channel& mine, Channel
         while (!pid) {
             Message m = mine.receive();
             if (m.verb == "maps") {
-                write_proc(mid, "uid_map", mapping_text(c.uid_mappings));
-                if (geteuid() != 0) write_proc(mid, "setgroups", "deny");
-                write_proc(mid, "gid_map", mapping_text(c.gid_mappings));
+                write_id_mappings(mid, c.uid_mappings, c.gid_mappings);
                 mine.send("maps-done");
             } else if (m.verb == "pid") {
                 pid = static_cast<pid_t>(std::stol(m.text));
@@ -216,13 +198,28 @@ UniqueFd listen_start_socket(const ContainerDir& dir) {
     return s;
 }
 
-// The container's cgroup (nullptr when the runtime runs unprivileged and the
-// config sets no resources: a rootless container then stays in the caller's).
+// The container's cgroup, or nullptr when ctr-run runs rootless and may
+// not write the cgroup: then, as runc, the container stays in the caller's
+// cgroup if it asks for no limits (device rules don't count: in its user
+// namespace it can't make device nodes anyway), and create fails naming the
+// cgroup and the limits if it does.
 std::unique_ptr<Cgroup> container_cgroup(const Globals& g, const Config& c, const std::string& id) {
-    const json* linux = c.raw.contains("linux") ? &c.raw["linux"] : nullptr;
-    bool resources = linux && linux->contains("resources") && !(*linux)["resources"].empty();
-    if (geteuid() != 0 && !resources) return nullptr;
-    return Cgroup::for_container(c.raw, id, g.systemd_cgroup);
+    auto cg = Cgroup::for_container(c.raw, id, g.systemd_cgroup);
+    if (!is_rootless(g.rootless) || g.systemd_cgroup) return cg;
+    std::string where = unwritable_cgroup(cg->paths());
+    if (where.empty()) return cg;
+    std::string limits;
+    if (c.raw.contains("linux") && c.raw["linux"].is_object() && c.raw["linux"].contains("resources") &&
+        c.raw["linux"]["resources"].is_object())
+        for (const auto& [key, value] : c.raw["linux"]["resources"].items())
+            if (key != "devices" && !value.is_null() && !value.empty()) limits += (limits.empty() ? "" : ", ") + key;
+    if (limits.empty()) {
+        log::debug("rootless: no cgroup (" + where + " is not writable), no limits asked");
+        return nullptr;
+    }
+    throw Error("config.json: linux.resources: ctr-run runs rootless (uid " + std::to_string(geteuid()) +
+                ") and may not write the cgroup " + where + ", so it can't apply these limits: " + limits +
+                " (remove them, or give the user a delegated cgroup)");
 }
 
 // linux.seccomp compiled in the runtime (cached under the state root), or nothing.
@@ -351,7 +348,7 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
         L.st.systemd_cgroup = g.systemd_cgroup;
         L.st.rootless = g.rootless;
         struct passwd* pw = getpwuid(geteuid());
-        L.st.owner = pw ? pw->pw_name : "";
+        L.st.owner = pw ? pw->pw_name : "#" + std::to_string(geteuid());  // runc's form for a uid without a name
         for (;;) {
             Message m = L.chan.receive();
             if (m.verb != "error") log::debug("init: " + m.verb);

@@ -220,8 +220,17 @@ Status ContainerDir::status(const std::optional<ContainerState>& st) const {
     if (!process_matches(st->pid, st->start_time)) return Status::Stopped;
     struct stat exe;
     std::string link = "/proc/" + std::to_string(st->pid) + "/exe";
-    if (stat(link.c_str(), &exe) < 0) return process_matches(st->pid, st->start_time) ? Status::Running : Status::Stopped;
-    if (exe.st_dev == st->exe_dev && exe.st_ino == st->exe_ino) return Status::Created;
+    if (stat(link.c_str(), &exe) == 0) {
+        if (exe.st_dev == st->exe_dev && exe.st_ino == st->exe_ino) return Status::Created;
+    } else if (errno == EACCES || errno == EPERM) {
+        // Unprivileged (rootless), the exe of an init that has not exec'd
+        // yet can't be read (it is not dumpable); such an init still
+        // listens on start.sock, which `start` removes.
+        struct stat sock;
+        if (fstatat(fd_.get(), "start.sock", &sock, AT_SYMLINK_NOFOLLOW) == 0) return Status::Created;
+    } else if (!process_matches(st->pid, st->start_time)) {
+        return Status::Stopped;
+    }
     if (cgroup_frozen(st->cgroup)) return Status::Paused;
     return Status::Running;
 }

@@ -43,3 +43,11 @@ wait_status() {
 run_fg() {
     rt run --bundle "$BUNDLE" "$@" "$CID"
 }
+
+# gone PID: the process has ended (no such pid, or a zombie whose new parent
+# has not reaped it yet: after run -d the init is PID 1's child).
+gone() {
+    local state
+    state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+    [ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ]
+}

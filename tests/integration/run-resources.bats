@@ -89,8 +89,8 @@ cg_dir() {
     # delete waited its 10 s for the init and left the frozen cgroup.
     timeout 5 ctr-run --root "$RUN_ROOT" delete --force "$CID"
     [ -z "$(status_of "$CID")" ]
-    ! kill -0 "$INIT" 2>/dev/null
-    ! kill -0 "$extra" 2>/dev/null
+    gone "$INIT"
+    gone "$extra"
     [ ! -d "$freezer" ]
     [ -z "$(find /sys/fs/cgroup -name "$CID" 2>/dev/null)" ]
     [ -z "$(ls "$RUN_ROOT")" ]
@@ -101,7 +101,7 @@ cg_dir() {
         rt pause "$CID"
         timeout 5 ctr-run --root "$RUN_ROOT" kill $all "$CID" KILL
         wait_status "$CID" stopped
-        ! kill -0 "$INIT" 2>/dev/null
+        gone "$INIT"
         rt delete "$CID"
         [ -z "$(find /sys/fs/cgroup -name "$CID" 2>/dev/null)" ]
     done
