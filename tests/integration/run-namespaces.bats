@@ -93,6 +93,10 @@ USERNS='.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536
     [ "$(echo ${lines[3]})" = "0 100000 65536" ]
     [ "$(stat -c %u /proc/$pid)" = 100000 ]
     [ "$(awk '/^Uid:/ {print $2}' /proc/$pid/status)" = 100000 ]
+    # A process exec'd into it is root inside and 100000 on the host too.
+    [ "$(rt exec "$CID" id -u)" = 0 ]
+    rt exec -d --pid-file "$TEST_DIR/exec.pid" "$CID" sleep 60
+    [ "$(awk '/^Uid:/ {print $2, $3, $4, $5}' /proc/$(cat "$TEST_DIR/exec.pid")/status)" = "100000 100000 100000 100000" ]
     rt delete --force "$CID"
 }
 
