@@ -31,11 +31,15 @@ void Channel::send_noexcept(const std::string& verb, const std::string& text) co
 Message Channel::receive() const {
     char buf[8192];
     ssize_t n;
-    do n = ::recv(fd_.get(), buf, sizeof buf, 0);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        if (errno == ECONNRESET) return {"eof", ""};
-        throw_errno("receive from the container's init");
+    // A peer that died with our message unread leaves ECONNRESET, reported
+    // once and before what it sent earlier (its last words): read on.
+    for (bool reset = false;;) {
+        n = ::recv(fd_.get(), buf, sizeof buf, 0);
+        if (n >= 0) break;
+        if (errno == EINTR) continue;
+        if (errno != ECONNRESET) throw_errno("receive from the container's init");
+        if (reset) return {"eof", ""};
+        reset = true;
     }
     if (n == 0) return {"eof", ""};
     std::string all(buf, static_cast<size_t>(n));
