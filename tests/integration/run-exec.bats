@@ -149,6 +149,16 @@ PY
     grep -qx 'got True' "$TEST_DIR/console.out"
 }
 
+@test "exec: a process that fails to start says why, every time" {
+    start_bg
+    run sh -c "for i in \$(seq 20); do ctr-run --root '$RUN_ROOT' exec '$CID' /nonexistent 2>&1; echo rc=\$?; done"
+    [ "$(echo "$output" | grep -c 'exec: "/nonexistent": stat /nonexistent: no such file or directory')" -eq 20 ] || { echo "$output"; false; }
+    [ "$(echo "$output" | grep -c '^rc=1$')" -eq 20 ]
+    run rt exec --cwd /nonexistent "$CID" true
+    [ "$status" -eq 1 ]
+    [[ $output == *'chdir to cwd ("/nonexistent")'* ]]
+}
+
 @test "exec into a stopped, paused or missing container fails and says why" {
     start_bg
     rt pause "$CID"
