@@ -83,40 +83,19 @@ wait_recvtty() {
 
 @test "run in the foreground passes its terminal's size at start and on resize (SIGWINCH)" {
     set_args sh -c 'stty size; while read x; do stty size; [ "$(stty size)" = "40 120" ] && exit 0; done'
-    run python3 - "$RUN_ROOT" "$BUNDLE" "$CID" <<'EOS'
-import fcntl, os, pty, select, struct, sys, termios, time
-root, bundle, cid = sys.argv[1:4]
-fd, slave = os.openpty()
-fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 20, 70, 0, 0))
-pid = os.fork()
-if pid == 0:
-    os.close(fd)
-    os.setsid()
-    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-    for i in range(3):
-        os.dup2(slave, i)
-    os.execvp("ctr-run", ["ctr-run", "--root", root, "run", "--bundle", bundle, cid])
-os.close(slave)
-out = b""
-def pump(until, limit=10):
-    global out
-    end = time.time() + limit
-    while until not in out and time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                return
-            if not chunk:
-                return
-            out += chunk
-pump(b"20 70")
-fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    run python3 - "$BATS_TEST_DIRNAME/run-pty.py" "$RUN_ROOT" "$BUNDLE" "$CID" <<'EOS'
+import importlib.util, os, sys
+spec = importlib.util.spec_from_file_location("run_pty", sys.argv[1])
+tty = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(tty)
+root, bundle, cid = sys.argv[2:5]
+pid, fd = tty.spawn(20, 70, ["ctr-run", "--root", root, "run", "--bundle", bundle, cid])
+out = bytearray()
+tty.read_until(fd, out, b"20 70", 10)
+tty.set_size(fd, 40, 120)
 for _ in range(40):
     os.write(fd, b"go\r")
-    pump(b"40 120", 0.25)
-    if b"40 120" in out:
+    if not tty.read_until(fd, out, b"40 120", 0.25) or b"40 120" in out:
         break
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
