@@ -20,7 +20,7 @@ int list_main(int argc, char** argv) {
     opts.custom_help("[ls] [OPTIONS]");
     opts.positional_help("[REPOSITORY[:TAG]]");
     opts.add_options()
-        ("a,all", "Show all images, including a build's intermediate images")
+        ("a,all", "Show all images, including intermediate ones (untagged, other images built on them)")
         ("q,quiet", "Only show image ids")
         ("no-trunc", "Show full image ids")
         ("digests", "Show manifest digests")
@@ -65,7 +65,9 @@ int list_main(int argc, char** argv) {
     bool no_trunc = r.count("no-trunc") > 0;
     std::vector<nlohmann::ordered_json> rows;
     for (auto& img : all) {
-        if (img.intermediate && !r.count("all")) continue;
+        // Docker's rules: an untagged image others were built on is
+        // intermediate (shown with -a only), never dangling.
+        if (img.intermediate() && (!r.count("all") || dangling)) continue;
         if (dangling && (*dangling != img.tags.empty())) continue;
         bool label_ok = true;
         for (auto& [k, v] : labels) {

@@ -1,4 +1,5 @@
-// ctr-images rm [-f] IMAGE...: untag, and delete images no tag or container keeps.
+// ctr-images rm [-f] IMAGE...: untag, and delete images no tag, container or
+// child image keeps, with the ancestors they leave unneeded (docker rmi).
 #include <algorithm>
 #include <iostream>
 
@@ -29,6 +30,10 @@ void remove_one(const ctr::store::Store& store, const std::string& arg, bool for
         std::cout << "Untagged: " << *by_tag << "\n";
         return;
     }
+    // By id, an image other images were built on can't go, even forced.
+    if (!by_tag && !store.children(img).empty())
+        throw ctr::Error("conflict: unable to delete " + short_id +
+                         " (cannot be forced) - image has dependent child images");
     if (!by_tag && img.tags.size() > 1 && !force)
         throw ctr::Error("conflict: unable to delete " + short_id +
                          " (must be forced) - image is referenced in multiple repositories");
@@ -47,9 +52,18 @@ void remove_one(const ctr::store::Store& store, const std::string& arg, bool for
         }
         return;
     }
-    store.remove_image(img);
-    for (auto& t : img.tags) std::cout << "Untagged: " << t << "\n";
-    std::cout << "Deleted: " << img.id().str() << "\n";
+    std::vector<ctr::store::ImageDeletion> gone;
+    if (by_tag) {
+        // The tag goes; then the image too, with its unneeded ancestors,
+        // unless other images were built on it (it stays, untagged).
+        store.untag(ctr::oci::Reference::parse(*by_tag));
+        std::cout << "Untagged: " << *by_tag << "\n";
+        gone = store.remove_image(img, true);
+    } else {
+        gone = store.remove_image(img);
+    }
+    for (auto& d : gone)
+        std::cout << (d.deleted.empty() ? "Untagged: " + d.untagged : "Deleted: " + d.deleted) << "\n";
 }
 
 }  // namespace

@@ -74,7 +74,9 @@ int inspect_main(int argc, char** argv) {
         if (type != "image") obj = find_container(store, a);
         if (!obj && type != "container") {
             try {
-                obj = ctr::store::image_inspect(store.resolve(a));
+                auto img = store.resolve(a);
+                img.parent = store.parent(img);
+                obj = ctr::store::image_inspect(img);
             } catch (const ctr::Error& e) {
                 error = e.what();
             }

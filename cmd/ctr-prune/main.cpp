@@ -109,41 +109,39 @@ int df(const ctr::store::Store& store, bool verbose) {
     std::set<std::string> used;
     for (auto& c : cs) used.insert(c.record.value("Image", ""));
     auto images = store.list_images();
-    // Each blob counted once; a blob is reclaimable if no used image shares it.
-    std::map<std::string, int64_t> blob_size;
-    std::set<std::string> active_blobs, cache_blobs;
-    int64_t cache_total = 0;
-    int n_images = 0, n_active = 0, n_cache = 0;
-    auto blobs_of = [&](const Image& img) {
-        std::vector<std::pair<std::string, int64_t>> b = {{img.manifest.config.digest.str(), img.manifest.config.size}};
-        for (auto& l : img.manifest.layers) b.emplace_back(l.digest.str(), l.size);
-        return b;
-    };
-    for (auto& img : images) {
-        bool in_use = used.count(img.id().str()) > 0;
-        if (img.intermediate && !in_use) {
-            n_cache++;
-            for (auto& [d, sz] : blobs_of(img)) cache_blobs.insert(d), blob_size[d] = sz;
-            continue;
+    // Docker's rows: the images `ctr-images` lists (not the intermediate
+    // ones), active when a container uses them. The bytes are every blob any
+    // image holds, each counted once (intermediate images share their
+    // layers with the images built on them); reclaimable is what
+    // `ctr-prune -a` frees: what neither an image a container uses nor one of
+    // its ancestors holds.
+    std::map<std::string, const Image*> by_id;
+    for (auto& img : images) by_id[img.id().str()] = &img;
+    std::set<std::string> needed;  // image ids: used, and their ancestors
+    for (auto& id : used)
+        for (auto it = by_id.find(id); it != by_id.end() && needed.insert(it->first).second;
+             it = by_id.find(it->second->parent)) {
         }
-        n_images++;
-        if (in_use) n_active++;
-        for (auto& [d, sz] : blobs_of(img)) {
+    std::map<std::string, int64_t> blob_size;
+    std::set<std::string> active_blobs;
+    int n_images = 0, n_active = 0;
+    for (auto& img : images) {
+        if (!img.intermediate()) {
+            n_images++;
+            n_active += used.count(img.id().str()) > 0;
+        }
+        std::vector<std::pair<std::string, int64_t>> blobs = {{img.manifest.config.digest.str(), img.manifest.config.size}};
+        for (auto& l : img.manifest.layers) blobs.emplace_back(l.digest.str(), l.size);
+        for (auto& [d, sz] : blobs) {
             blob_size[d] = sz;
-            if (in_use) active_blobs.insert(d);
+            if (needed.count(img.id().str())) active_blobs.insert(d);
         }
     }
     int64_t img_total = 0, img_reclaim = 0;
-    std::set<std::string> image_blobs;
-    for (auto& img : images)
-        if (!(img.intermediate && !used.count(img.id().str())))
-            for (auto& [d, sz] : blobs_of(img)) image_blobs.insert(d);
-    for (auto& d : image_blobs) {
-        img_total += blob_size[d];
-        if (!active_blobs.count(d)) img_reclaim += blob_size[d];
+    for (auto& [d, sz] : blob_size) {
+        img_total += sz;
+        if (!active_blobs.count(d)) img_reclaim += sz;
     }
-    for (auto& d : cache_blobs)
-        if (!image_blobs.count(d)) cache_total += blob_size[d];
     int64_t c_total = 0, c_reclaim = 0;
     int c_active = 0;
     std::vector<std::pair<const ContainerView*, int64_t>> csizes;
@@ -174,8 +172,9 @@ int df(const ctr::store::Store& store, bool verbose) {
            with_percent(c_reclaim, c_total)});
     t.add({"Local Volumes", std::to_string(vols.size()), std::to_string(v_active),
            ctr::human_size(static_cast<double>(v_total)), with_percent(v_reclaim, v_total)});
-    t.add({"Build Cache", std::to_string(n_cache), "0", ctr::human_size(static_cast<double>(cache_total)),
-           ctr::human_size(static_cast<double>(cache_total))});
+    // ctr-build's cache is its step images, counted above as docker's
+    // classic builder counts them: nothing is build cache on its own.
+    t.add({"Build Cache", "0", "0", "0B", "0B"});
     if (!verbose) {
         std::cout << t.str();
         return 0;
@@ -185,7 +184,7 @@ int df(const ctr::store::Store& store, bool verbose) {
     ctr::Table ti;
     ti.add({"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "CONTAINERS"});
     for (auto& img : images) {
-        if (img.intermediate) continue;
+        if (img.intermediate()) continue;
         int n = 0;
         for (auto& c : cs) n += c.record.value("Image", "") == img.id().str();
         auto row = ctr::store::image_row(img, img.tags.empty() ? "" : img.tags[0], false);
@@ -203,7 +202,7 @@ int df(const ctr::store::Store& store, bool verbose) {
     ctr::Table tv;
     tv.add({"VOLUME NAME", "LINKS", "SIZE"});
     for (auto& v : vols) tv.add({v, vused.count(v) ? "1" : "0", ctr::human_size(static_cast<double>(vsize[v]))});
-    std::cout << tv.str() << "\nBuild cache usage: " << ctr::human_size(static_cast<double>(cache_total)) << "\n";
+    std::cout << tv.str() << "\nBuild cache usage: 0B\n";
     return 0;
 }
 
@@ -312,17 +311,15 @@ int prune_main(int argc, char** argv) {
 
     auto rep = store.prune(
         [&](const Image& img) {
-            bool pick = img.intermediate || img.tags.empty() || all;
+            bool pick = img.tags.empty() || all;
             double created = ctr::parse_rfc3339(img.created()).value_or(0);
             return pick && filters.match(created, image_labels(img));
         },
         dry);
-    if (!rep.images.empty()) {
+    if (!rep.records.empty()) {
         std::cout << (dry ? "Would delete Images:\n" : "Deleted Images:\n");
-        for (auto& img : rep.images) {
-            for (auto& t : img.tags) std::cout << "untagged: " << t << "\n";
-            std::cout << "deleted: " << img.id().str() << "\n";
-        }
+        for (auto& d : rep.records)
+            std::cout << (d.deleted.empty() ? "untagged: " + d.untagged : "deleted: " + d.deleted) << "\n";
         std::cout << "\n";
     }
     total += rep.bytes;

@@ -8,8 +8,10 @@
 //
 // The cache key of a step lives in the annotation "dev.ctr.build.cache-key"
 // of the step image's index.json entry (space-separated sha256 hex digests of
-// parent image id + created_by; created_by carries the expanded instruction,
-// the build args a RUN sees, and for COPY/ADD the digest of its sources).
+// parent image id + created_by, store::build_cache_key; created_by carries the
+// expanded instruction, the build args a RUN sees, and for COPY/ADD the digest
+// of its sources), and the image it was built on in "dev.ctr.image.parent"
+// (docker's Parent; store/lineage.h).
 #pragma once
 
 #include <cstdint>
@@ -25,8 +27,6 @@
 #include "libcommon/store/store.h"
 
 namespace ctr::build {
-
-inline constexpr const char* kCacheKeyAnnotation = "dev.ctr.build.cache-key";
 
 struct BuildOptions {
     std::string context_dir;      // "" = no context (Dockerfile from stdin)

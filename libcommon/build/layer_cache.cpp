@@ -1,7 +1,8 @@
 // What a step leaves in the store, and finding it again: the cache key of a
 // step (its parent image and its created_by), cache hits among the index.json
 // entries, the step image committed (config, manifest, an intermediate entry
-// with its key), and a layer made from an overlay's upper directory.
+// with its key and its parent), and a layer made from an overlay's upper
+// directory.
 #include "libcommon/build/builder_impl.h"
 
 #include <fcntl.h>
@@ -14,10 +15,14 @@
 #include "libcommon/archive/pack.h"
 #include "libcommon/oci/manifest.h"
 #include "libcommon/store/fsutil.h"
+#include "libcommon/store/lineage.h"
 
 namespace ctr::build::detail {
 
 namespace {
+
+const std::string kCacheKey(oci::annotation::kBuildCacheKey);
+const std::string kParent(oci::annotation::kParent);
 
 std::string rfc3339(int64_t secs, long nsec) {
     std::time_t t = static_cast<std::time_t>(secs);
@@ -46,14 +51,14 @@ std::string Builder::created() const {
 }
 
 std::string Builder::cache_key(const ImageState& parent, const std::string& created_by) const {
-    return oci::Digest::of((parent.id ? parent.id->str() : "scratch") + "\n" + created_by).hex();
+    return store::build_cache_key(parent.id, created_by);
 }
 
 std::optional<ImageState> Builder::cached(const std::string& key) {
     if (o_.no_cache) return std::nullopt;
     auto idx = store_.read_index();
     for (auto it = idx.manifests.rbegin(); it != idx.manifests.rend(); ++it) {
-        std::string keys = " " + it->annotation(kCacheKeyAnnotation) + " ";
+        std::string keys = " " + it->annotation(kCacheKey) + " ";
         if (keys.find(" " + key + " ") == std::string::npos) continue;
         try {
             auto img = store_.load_image(*it);
@@ -97,20 +102,23 @@ ImageState Builder::commit(const ImageState& parent, json cfg, const std::option
     for (auto& l : next.layers) blobs.push_back(l.blob);
     auto manifest = oci::Manifest::make(config_desc, blobs);
     auto mdesc = store_.write_blob(manifest.serialize(), std::string(oci::media::kManifest));
-    // One index.json update: the entry (new, intermediate) with its cache key.
+    // One index.json update: the entry (new, intermediate) with its cache key
+    // and the image it was built on.
     store_.update_index([&](oci::Index& idx) {
         bool found = false;
         for (auto& e : idx.manifests) {
             if (e.digest != mdesc.digest) continue;
             found = true;
-            std::string keys = e.annotation(kCacheKeyAnnotation);
+            std::string keys = e.annotation(kCacheKey);
             if ((" " + keys + " ").find(" " + key + " ") == std::string::npos)
-                e.annotations[kCacheKeyAnnotation] = keys.empty() ? key : keys + " " + key;
+                e.annotations[kCacheKey] = keys.empty() ? key : keys + " " + key;
+            if (parent.id) e.annotations.emplace(kParent, parent.id->str());
         }
         if (!found) {
             oci::Descriptor d = mdesc;
             d.annotations[std::string(oci::annotation::kIntermediate)] = "true";
-            d.annotations[kCacheKeyAnnotation] = key;
+            d.annotations[kCacheKey] = key;
+            if (parent.id) d.annotations[kParent] = parent.id->str();
             idx.manifests.push_back(d);
         }
     });
@@ -141,7 +149,18 @@ std::optional<store::Layer> Builder::make_layer(const std::string& upper) {
 }
 
 void Builder::use(Stage& st, ImageState img, bool from_cache) {
-    if (from_cache) say(" ---> Using cache");
+    if (from_cache) {
+        say(" ---> Using cache");
+        // A step image from before parents were recorded learns its parent
+        // (the cache key names it: it is this stage's image).
+        if (st.image.id && img.entry.annotation(kParent).empty()) {
+            store_.update_index([&](oci::Index& idx) {
+                for (auto& e : idx.manifests)
+                    if (e.digest == img.entry.digest) e.annotations.emplace(kParent, st.image.id->str());
+            });
+            img.entry.annotations[kParent] = st.image.id->str();
+        }
+    }
     st.image = std::move(img);
 }
 

@@ -41,9 +41,15 @@ namespace annotation {
 inline constexpr std::string_view kRefName = "org.opencontainers.image.ref.name";
 // The full image name containerd gives an image it imports from an archive.
 inline constexpr std::string_view kContainerdName = "io.containerd.image.name";
-// Set to "true" on untagged index.json entries that ctr-build made as
-// intermediate images: `ctr-images` lists them only with --all.
+// Set to "true" on the untagged index.json entries of ctr-build's step
+// images. Kept for older ctr, which hid such entries by it; ctr now tells an
+// intermediate image by its children (kParent, store/lineage.h).
 inline constexpr std::string_view kIntermediate = "dev.ctr.image.intermediate";
+// "sha256:<image id>" of the image a build step's image was built on (docker's
+// Parent), on the index.json entries ctr-build makes.
+inline constexpr std::string_view kParent = "dev.ctr.image.parent";
+// Space-separated cache keys ctr-build files a step's image under.
+inline constexpr std::string_view kBuildCacheKey = "dev.ctr.build.cache-key";
 }  // namespace annotation
 
 // The platform a manifest in an index is for.

@@ -45,7 +45,7 @@ ordered_json image_inspect(const Image& img) {
     }
     o["RepoDigests"] = digests;
     o["Digest"] = img.manifest_desc.digest.str();
-    o["Parent"] = "";
+    o["Parent"] = img.parent;
     std::string comment;
     if (auto h = field(cfg, "history"); h.is_array() && !h.empty()) comment = str_field(h.back(), "comment");
     o["Comment"] = comment;

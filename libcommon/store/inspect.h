@@ -10,8 +10,11 @@
 
 namespace ctr::store {
 
-// docker inspect's image object: Id, RepoTags, RepoDigests, Created, Config{…},
-// Architecture, Os, Size, RootFS{Type, Layers}, … in docker's field order.
+// docker inspect's image object: Id, RepoTags, RepoDigests, Parent (img.parent:
+// give it Store::parent()), Created, Config{…}, Architecture, Os, Size,
+// RootFS{Type, Layers}, … in docker's field order. No ContainerConfig (nor
+// Container): docker 26 (API 1.45) stopped showing them, and ctr-build keeps
+// no build container's config in the image.
 nlohmann::ordered_json image_inspect(const Image& img);
 
 // One row of ctr-images: Repository, Tag, ID, Digest, CreatedAt, CreatedSince,

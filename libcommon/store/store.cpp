@@ -8,6 +8,7 @@
 #include <set>
 
 #include "libcommon/store/fsutil.h"
+#include "libcommon/store/lineage.h"
 #include "libcommon/store/tmp.h"
 #include "libcommon/sys/error.h"
 
@@ -54,8 +55,13 @@ void set_tag(oci::Index& idx, const Descriptor& entry, const std::string& name) 
         }
         break;
     }
-    std::erase_if(ms, [&](const Descriptor& d) { return d.digest == entry.digest && ref_name(d).empty(); });
+    // An untagged entry of the image gives way to the tagged one, which keeps
+    // what it recorded (parent, cache keys).
     Descriptor tagged = entry;
+    for (auto& d : ms)
+        if (d.digest == entry.digest && ref_name(d).empty())
+            for (auto& [k, v] : d.annotations) tagged.annotations.emplace(k, v);
+    std::erase_if(ms, [&](const Descriptor& d) { return d.digest == entry.digest && ref_name(d).empty(); });
     tagged.annotations.erase(std::string(oci::annotation::kIntermediate));
     tagged.annotations[std::string(oci::annotation::kRefName)] = name;
     ms.push_back(tagged);
@@ -142,7 +148,7 @@ void Store::update_index(const std::function<void(oci::Index&)>& change) const {
 }
 
 Descriptor Store::add_image(std::string_view raw, const std::string& media_type,
-                            const std::vector<oci::Reference>& tags, bool intermediate) const {
+                            const std::vector<oci::Reference>& tags) const {
     std::string where = "manifest";
     if (oci::media::is_index(media_type)) {
         oci::Index::parse(raw, "image index");
@@ -161,11 +167,8 @@ Descriptor Store::add_image(std::string_view raw, const std::string& media_type,
     update_index([&](oci::Index& idx) {
         for (auto& t : tags) set_tag(idx, entry, t.tag_name());
         if (tags.empty() && std::none_of(idx.manifests.begin(), idx.manifests.end(),
-                                         [&](const Descriptor& d) { return d.digest == entry.digest; })) {
-            Descriptor untagged = entry;
-            if (intermediate) untagged.annotations[std::string(oci::annotation::kIntermediate)] = "true";
-            idx.manifests.push_back(untagged);
-        }
+                                         [&](const Descriptor& d) { return d.digest == entry.digest; }))
+            idx.manifests.push_back(entry);
     });
     return entry;
 }
@@ -179,18 +182,7 @@ void Store::tag(const Descriptor& entry, const oci::Reference& ref) const {
 
 bool Store::untag(const oci::Reference& ref) const {
     bool found = false;
-    std::string name = ref.tag_name();
-    update_index([&](oci::Index& idx) {
-        auto& ms = idx.manifests;
-        auto it = std::find_if(ms.begin(), ms.end(), [&](const Descriptor& d) { return ref_name(d) == name; });
-        if (it == ms.end()) return;
-        found = true;
-        Digest d = it->digest;
-        if (std::count_if(ms.begin(), ms.end(), [&](const Descriptor& x) { return x.digest == d; }) > 1)
-            ms.erase(it);
-        else
-            it->annotations.erase(std::string(oci::annotation::kRefName));
-    });
+    update_index([&](oci::Index& idx) { found = untag_in(idx, ref.tag_name()); });
     return found;
 }
 
@@ -266,14 +258,25 @@ std::vector<Image> Store::list_images() const {
         if (it == out.end()) {
             out.push_back(load_image(e));
             it = out.end() - 1;
-            it->intermediate = e.annotation(oci::annotation::kIntermediate) == "true";
         }
-        if (auto name = ref_name(e); !name.empty()) {
-            it->tags.push_back(name);
-            it->intermediate = false;
-        }
+        if (auto name = ref_name(e); !name.empty()) it->tags.push_back(name);
+        if (auto p = e.annotation(oci::annotation::kParent); !p.empty() && it->parent.empty()) it->parent = p;
     }
+    link_images(out);
     return out;
+}
+
+std::string Store::parent(const Image& image) const {
+    if (!image.parent.empty() || image.entry.annotation(oci::annotation::kBuildCacheKey).empty()) return image.parent;
+    for (auto& img : list_images())
+        if (img.entry.digest == image.entry.digest) return img.parent;
+    return "";
+}
+
+std::vector<std::string> Store::children(const Image& image) const {
+    for (auto& img : list_images())
+        if (img.entry.digest == image.entry.digest) return img.children;
+    return {};
 }
 
 Image Store::resolve(std::string_view s) const {
@@ -283,9 +286,8 @@ Image Store::resolve(std::string_view s) const {
         for (auto& e : idx.manifests)
             if (e.digest == entry.digest) {
                 if (auto n = ref_name(e); !n.empty()) img.tags.push_back(n);
-                img.intermediate = e.annotation(oci::annotation::kIntermediate) == "true";
+                if (auto p = e.annotation(oci::annotation::kParent); !p.empty() && img.parent.empty()) img.parent = p;
             }
-        if (!img.tags.empty()) img.intermediate = false;
         return img;
     };
     auto by_id_prefix = [&](const std::string& prefix) -> std::optional<Image> {
@@ -393,25 +395,50 @@ int64_t file_size(const std::string& path) {
 
 }  // namespace
 
-void Store::remove_image(const Image& image) const {
-    auto gc = lock_for_gc();
-    update_index([&](oci::Index& idx) {
-        std::erase_if(idx.manifests, [&](const Descriptor& d) { return d.digest == image.entry.digest; });
-    });
-    auto keep = reachable(*this);
+namespace {
+
+// Deletes the blobs and unpacked layers of a removed image that `keep` does not hold.
+void delete_unreferenced(const Store& s, const Image& image, const Reachable& keep) {
     std::vector<std::string> blobs = {image.entry.digest.hex(), image.manifest_desc.digest.hex(),
                                       image.manifest.config.digest.hex()};
     for (auto& l : image.manifest.layers) blobs.push_back(l.digest.hex());
     for (auto& b : blobs)
-        if (!keep.blobs.count(b) && ::unlink((blobs_dir() + "/" + b).c_str()) < 0 && errno != ENOENT)
-            throw_errno("remove " + blobs_dir() + "/" + b);
+        if (!keep.blobs.count(b) && ::unlink((s.blobs_dir() + "/" + b).c_str()) < 0 && errno != ENOENT)
+            throw_errno("remove " + s.blobs_dir() + "/" + b);
     std::vector<Layer> layers;
     try {
         layers = image.layers();
     } catch (const Error&) {
     }
     for (auto& l : layers)
-        if (!keep.layers.count(l.diff_id.hex())) remove_tree(layer_path(l.diff_id));
+        if (!keep.layers.count(l.diff_id.hex())) remove_tree(s.layer_path(l.diff_id));
+}
+
+std::set<std::string> used_image_ids(const Store& s) {
+    std::set<std::string> used;
+    for (auto& [cid, image] : s.images_in_use()) used.insert(image);
+    return used;
+}
+
+}  // namespace
+
+std::vector<ImageDeletion> Store::remove_image(const Image& image, bool quiet) const {
+    auto gc = lock_for_gc();
+    auto images = list_images();
+    DeletionPlan plan(images, used_image_ids(*this));
+    std::string entry = image.entry.digest.str();
+    if (std::none_of(images.begin(), images.end(), [&](const Image& i) { return i.entry.digest == image.entry.digest; }))
+        return {};  // removed meanwhile
+    if (plan.has_children(entry)) {
+        if (quiet) return {};
+        throw Error("conflict: unable to delete " + image.id().short_hex() +
+                    " (cannot be forced) - image has dependent child images");
+    }
+    plan.remove(entry);
+    update_index([&](oci::Index& idx) { plan.apply(idx); });
+    auto keep = reachable(*this);
+    for (auto& img : plan.deleted_images()) delete_unreferenced(*this, img, keep);
+    return plan.records();
 }
 
 void Store::discard_blobs(const std::vector<Digest>& blobs, FileLock& hold) const noexcept {
@@ -461,23 +488,19 @@ int64_t tree_bytes(const std::string& path) {
 Store::PruneReport Store::prune(const std::function<bool(const Image&)>& choose, bool dry_run) const {
     PruneReport rep;
     auto gc = lock_for_gc();
-    std::set<std::string> used;
-    for (auto& [cid, image] : images_in_use()) used.insert(image);
-    std::set<std::string> drop;
-    for (auto& img : list_images()) {
-        if (used.count(img.id().str()) || !choose(img)) continue;
-        drop.insert(img.entry.digest.str());
-        rep.images.push_back(img);
-    }
-    if (!dry_run && !drop.empty())
-        update_index([&](oci::Index& idx) {
-            std::erase_if(idx.manifests, [&](const Descriptor& d) { return drop.count(d.digest.str()) > 0; });
-        });
+    auto images = list_images();
+    DeletionPlan plan(images, used_image_ids(*this));
+    for (auto& img : images)
+        if (!img.intermediate() && !plan.used(img.entry.digest.str()) && choose(img)) plan.prune(img.entry.digest.str());
+    rep.records = plan.records();
+    rep.images = plan.deleted_images();
+    const auto& drop = plan.deleted_entries();
+    if (!dry_run && !rep.records.empty()) update_index([&](oci::Index& idx) { plan.apply(idx); });
     Reachable keep;
     if (dry_run) {
         for (auto& e : read_index().manifests)
             if (!drop.count(e.digest.str())) mark_manifest(*this, e.digest.hex(), keep);
-        for (auto& img : list_images())
+        for (auto& img : images)
             if (!drop.count(img.entry.digest.str())) try {
                     for (auto& l : img.layers()) keep.layers.insert(l.diff_id.hex());
                 } catch (const Error&) {

@@ -50,8 +50,19 @@ struct Image {
     nlohmann::json config;
     // Every "name:tag" pointing at this image's entry, in index.json order.
     std::vector<std::string> tags;
-    // True when untagged and marked as a build's intermediate image.
-    bool intermediate = false;
+    // "sha256:<id>" of the image this one was built on (docker's Parent; see
+    // lineage.h), or "". list_images() works it out for every image;
+    // resolve() and load_image() give only a recorded one (parent() has the
+    // whole answer).
+    std::string parent;
+    // Ids ("sha256:…") of the images built directly on this one; filled by
+    // list_images() only.
+    std::vector<std::string> children;
+
+    // Docker's intermediate image: untagged, and other images were built on
+    // it (ctr-images lists it with -a only; ctr-prune keeps it). Meaningful
+    // on list_images()'s images.
+    bool intermediate() const { return tags.empty() && !children.empty(); }
 
     // The image id: the digest of its config, as docker prints it.
     const oci::Digest& id() const { return manifest.config.digest; }
@@ -62,6 +73,13 @@ struct Image {
     std::string created() const;
     // Bytes of this image's blobs in the store (config and layers, compressed).
     int64_t size() const;
+};
+
+// One line of what deleting images did, as docker reports it: a tag removed
+// ("Untagged: name:tag") or an image deleted ("Deleted: sha256:…").
+struct ImageDeletion {
+    std::string untagged;
+    std::string deleted;
 };
 
 // The store. Cheap to open; every method reads the disk afresh, so several
@@ -117,10 +135,9 @@ public:
     // byte, after checking that it parses and that the config and layers it
     // names are already in the store; then points each tag at it (moving the
     // tag off any other image). With no tags it is recorded as an untagged
-    // image. `intermediate` marks an untagged build step (listed with -a only).
-    // Returns the descriptor of the index.json entry.
+    // image. Returns the descriptor of the index.json entry.
     oci::Descriptor add_image(std::string_view raw_manifest, const std::string& media_type,
-                              const std::vector<oci::Reference>& tags, bool intermediate = false) const;
+                              const std::vector<oci::Reference>& tags) const;
     // Points `tag` at the image whose index.json entry is `entry`. An image that
     // loses its last tag stays in the store as an untagged ("<none>") image.
     void tag(const oci::Descriptor& entry, const oci::Reference& tag) const;
@@ -131,8 +148,15 @@ public:
     // (unique prefix) image id, or a manifest digest. Throws
     // ctr::Error("No such image: …") if nothing matches, and on ambiguous ids.
     Image resolve(std::string_view ref) const;
-    // Every image in index.json order: one per distinct entry, tags gathered.
+    // Every image in index.json order: one per distinct entry, tags gathered,
+    // parents and children linked (lineage.h).
     std::vector<Image> list_images() const;
+    // The image `image` was built on ("sha256:…"), or "": the recorded one,
+    // else, for an image built before parents were recorded, worked out from
+    // the store's images.
+    std::string parent(const Image& image) const;
+    // The ids of the images built directly on `image`.
+    std::vector<std::string> children(const Image& image) const;
     // Reads one index.json entry down to its config (platform chosen for indexes).
     Image load_image(const oci::Descriptor& entry) const;
 
@@ -140,9 +164,14 @@ public:
     // pairs of (container id, image id "sha256:<hex>").
     std::vector<std::pair<std::string, std::string>> images_in_use() const;
 
-    // Removes the entry of an image from index.json (all its tags), then deletes
-    // the blobs and unpacked layers nothing else references. Takes the gc lock.
-    void remove_image(const Image& image) const;
+    // Removes the entry of an image from index.json (all its tags), then, as
+    // docker's rmi does, each ancestor that is left untagged, with no other
+    // child and no container using it; then deletes the blobs and unpacked
+    // layers nothing else references. An image other images were built on is
+    // refused with docker's conflict message ("image has dependent child
+    // images"), or, with `quiet`, left alone. Takes the gc lock. Returns what
+    // went: its tags, the image, then the ancestors.
+    std::vector<ImageDeletion> remove_image(const Image& image, bool quiet = false) const;
     // After a failed import: releases `hold` and, if no other writer is at work
     // (the gc lock can be had at once), deletes those of `blobs` that nothing
     // references. Otherwise they stay for collect_garbage(). Never throws.
@@ -155,15 +184,20 @@ public:
     // What prune() removed (or, dry run, would remove).
     struct PruneReport {
         std::vector<Image> images;              // index.json entries removed
+        // Tags removed and images deleted, in docker's order (lineage.h).
+        std::vector<ImageDeletion> records;
         std::vector<std::string> blobs;         // "sha256:<hex>" deleted
         std::vector<std::string> layers;        // layers/<hex> directories deleted
         int64_t bytes = 0;                      // blobs + layers + tmp/ garbage
     };
     // Under the exclusive gc lock, so no import, pull, build or create is
-    // between writing and referencing: removes the index.json entries of the
-    // images `choose` picks among those no container uses (read under the
-    // lock), then every blob and unpacked layer nothing references and what
-    // crashed writers left in tmp/. With dry_run, only reports.
+    // between writing and referencing: docker's image prune. Among the images
+    // no container uses (read under the lock) that are not intermediate
+    // (tagged, or untagged with no child), those `choose` picks lose their
+    // tags and, unless other images were built on them, are deleted with
+    // their ancestors that are left unneeded (lineage.h). Then every blob and
+    // unpacked layer nothing references goes, and what crashed writers left in
+    // tmp/. With dry_run, only reports.
     PruneReport prune(const std::function<bool(const Image&)>& choose, bool dry_run) const;
 
     // --- unpacked layers ---

@@ -65,6 +65,37 @@ EOF
     [ "$(grep -c -- ' ---> Using cache' <<<"$output")" -eq 2 ]
 }
 
+# step_ids OUTPUT: the image ids a build printed (" ---> ID"), full, one a line.
+step_ids() {
+    local s
+    for s in $(sed -n 's/^ ---> \([0-9a-f]\{12\}\)$/\1/p' <<<"$1"); do ctr-inspect -f '{{.Id}}' "$s"; done
+}
+
+@test "each step's image records the one it was built on (Parent); older stores' are found from the cache" {
+    printf 'FROM busybox:test\nRUN echo a > /a\nENV X=1\nCMD ["sh"]\n' >"$CTX/Dockerfile"
+    run ctr_build --network none -t chain "$CTX"
+    [ "$status" -eq 0 ]
+    mapfile -t ids < <(step_ids "$output")  # busybox:test, RUN, ENV, CMD
+    [ "${#ids[@]}" = 4 ]
+    parents() { for i in "${ids[@]}"; do ctr-inspect -f "{{.Parent}}" "$i"; done; }
+    want=$(printf '\n%s\n%s\n%s' "${ids[0]}" "${ids[1]}" "${ids[2]}")
+    [ "$(parents)" = "$want" ]
+    [ "$(ctr-inspect chain | jq -r '.[0].Parent')" = "${ids[2]}" ]
+    [ "$(jq '[.manifests[].annotations["dev.ctr.image.parent"] // empty] | length' "$CTR_ROOT/oci/index.json")" = 3 ]
+
+    # A store from before parents were recorded: worked out from the cache keys.
+    jq 'del(.manifests[].annotations["dev.ctr.image.parent"])' "$CTR_ROOT/oci/index.json" >"$TEST_DIR/index.json"
+    mv "$TEST_DIR/index.json" "$CTR_ROOT/oci/index.json"
+    [ "$(parents)" = "$want" ]
+    [ "$(ctr-images -q | wc -l)" = 2 ]
+    [ "$(ctr-images -a -q | wc -l)" = 4 ]
+    # A build that hits the cache records them again.
+    run ctr_build --network none -t chain "$CTX"
+    [ "$(grep -c -- ' ---> Using cache' <<<"$output")" -eq 3 ]
+    [ "$(jq '[.manifests[].annotations["dev.ctr.image.parent"] // empty] | length' "$CTR_ROOT/oci/index.json")" = 3 ]
+    [ "$(parents)" = "$want" ]
+}
+
 @test "whiteouts: a file deleted by a later RUN is gone; a re-created directory is opaque" {
     cat >"$CTX/Dockerfile" <<'EOF'
 FROM busybox:test

@@ -70,6 +70,55 @@ teardown() {
     ctr-inspect "$id" >/dev/null
 }
 
+@test "images built on others: -a lists them, rm of the last tag deletes the ancestors it leaves unneeded" {
+    import_busybox >/dev/null
+    mapfile -t ids < <(build_chain app)  # busybox, COPY, ENV, CMD
+    [ "${#ids[@]}" = 4 ]
+    # The steps are intermediate: listed with -a only, never dangling.
+    [ "$(ctr-images --format '{{.Repository}}' | sort | tr '\n' ' ')" = "app busybox " ]
+    [ "$(ctr-images -a -q | sort)" = "$(for i in "${ids[@]}"; do echo "${i:7:12}"; done | sort)" ]
+    [ "$(ctr-images -a --format '{{.Repository}}:{{.Tag}}' | grep -c '<none>:<none>')" = 2 ]
+    [ -z "$(ctr-images -a -q -f dangling=true)" ]
+    # An image others were built on can't be deleted, even forced.
+    run ctr-images rm -f "${ids[2]:7:12}"
+    [ "$status" -eq 1 ]
+    [[ $output == *"conflict: unable to delete ${ids[2]:7:12} (cannot be forced) - image has dependent child images"* ]]
+    # Its last tag can go: the base stays, untagged, for the image built on it.
+    run ctr-images rm busybox
+    [ "$status" -eq 0 ]
+    [ "$output" = "Untagged: busybox:latest" ]
+    [ "$(ctr-images --format '{{.Repository}}')" = app ]
+    [ "$(ctr-images -a -q | wc -l)" = 4 ]
+    # The last image goes with every ancestor it leaves untagged and childless.
+    run ctr-images rm app
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'Untagged: app:latest\nDeleted: %s\nDeleted: %s\nDeleted: %s\nDeleted: %s' "${ids[3]}" "${ids[2]}" "${ids[1]}" "${ids[0]}")" ]
+    [ -z "$(ctr-images -a -q)" ]
+    [ -z "$(ls -A "$CTR_ROOT/oci/blobs/sha256")$(ls -A "$CTR_ROOT/layers")" ]
+}
+
+@test "rm stops at an ancestor that is tagged, has another child, or a container uses" {
+    import_busybox >/dev/null
+    mapfile -t a < <(build_chain a shared)
+    mapfile -t b < <(build_chain b shared)
+    [ "${b[1]}" = "${a[1]}" ]  # the same COPY step: the cache
+    ctr-images tag "${a[2]:7:12}" mid:1
+    cid=$(printf '%064d' 9)
+    mkdir -p "$CTR_ROOT/containers/$cid"
+    printf '{"Id":"%s","Name":"c9","Image":"%s","ImageRef":"x"}' "$cid" "${b[2]}" >"$CTR_ROOT/containers/$cid/container.json"
+    # b's ENV step is b's own, but a container uses it; a's ENV step is tagged.
+    run ctr-images rm b
+    [ "$output" = "$(printf 'Untagged: b:latest\nDeleted: %s' "${b[3]}")" ]
+    run ctr-images rm a:latest
+    [ "$output" = "$(printf 'Untagged: a:latest\nDeleted: %s' "${a[3]}")" ]
+    rm -r "${CTR_ROOT:?}/containers/$cid"
+    run ctr-images rm mid:1
+    [ "$output" = "$(printf 'Untagged: mid:1\nDeleted: %s' "${a[2]}")" ]
+    # The COPY step still has a child (b's ENV step); busybox is tagged.
+    [ "$(ctr-images -a -q | sort)" = "$(printf '%s\n' "${a[0]:7:12}" "${a[1]:7:12}" "${b[2]:7:12}" | sort)" ]
+    [ "$(ctr-images -q -f dangling=true)" = "${b[2]:7:12}" ]
+}
+
 @test "save then ctr-import in another store gives the same image" {
     id=$(import_busybox saved:1)
     ctr-images save saved:1 -o "$TEST_DIR/saved.tar"

@@ -22,6 +22,17 @@ teardown() { ctr_teardown; }
     [ "$(ctr-inspect "${id:7:12}" | jq -r '.[0].Id')" = "$id" ]
 }
 
+@test "Parent: the image a build step was built on; none for an imported image; no ContainerConfig" {
+    base=$(import_busybox)
+    mapfile -t ids < <(build_chain app)  # busybox, COPY, ENV, CMD
+    [ "${#ids[@]}" = 4 ] && [ "${ids[0]}" = "$base" ]
+    run ctr-inspect app "${ids[1]:7:12}" busybox
+    [ "$status" -eq 0 ]
+    [ "$(jq -r '.[].Parent' <<<"$output")" = "$(printf '%s\n%s\n' "${ids[2]}" "$base")" ]
+    [ "$(jq -r '.[0] | has("ContainerConfig"), has("Container")' <<<"$output")" = "$(printf 'false\nfalse')" ]
+    [ "$(ctr-inspect -f '{{.Parent}}' "${ids[2]}")" = "${ids[1]}" ]
+}
+
 @test "-f templates: fields, json, range, nested" {
     id=$(tar -C "$BUSYBOX_ROOTFS" -c . | ctr-import -q -c 'CMD ["/bin/sh","-c","echo hi"]' -c 'LABEL a=1 b=2' - t:1)
     [ "$(ctr-inspect -f '{{.Config.Cmd}}' t:1)" = "[/bin/sh -c echo hi]" ]

@@ -105,6 +105,53 @@ store_intact() {
     [[ $output == *"Images space usage:"*"busybox"*"Containers space usage:"*"Local Volumes space usage:"* ]]
 }
 
+@test "prune keeps what a tagged image was built on; a moved tag leaves the old steps dangling, and they go" {
+    mapfile -t one < <(build_chain app v1)  # busybox, COPY, ENV, CMD
+    [ "${#one[@]}" = 4 ]
+    n=$(ctr-images -a -q | wc -l)
+    run ctr-prune -f
+    [ "$status" -eq 0 ]
+    [[ $output != *"deleted:"* ]]
+    [ "$(ctr-images -a -q | wc -l)" = "$n" ]
+    [ "$(ctr-inspect -f '{{.Parent}}' app)" = "${one[2]}" ]
+    # Built again from another file: the tag moves, the old image is dangling.
+    mapfile -t two < <(build_chain app v2)
+    [ "${two[0]}" = "${one[0]}" ] && [ "${two[1]}" != "${one[1]}" ]
+    [ "$(ctr-images -q -f dangling=true)" = "${one[3]:7:12}" ]
+    run ctr-prune -f --dry-run
+    [[ $output == *"$(printf 'Would delete Images:\ndeleted: %s\ndeleted: %s\ndeleted: %s\n' "${one[3]}" "${one[2]}" "${one[1]}")"* ]]
+    [ "$(ctr-images -a -q | wc -l)" = $((n + 3)) ]
+    # It goes with the steps only it needed; busybox and its own steps stay.
+    run ctr-prune -f
+    [ "$status" -eq 0 ]
+    [[ $output == *"$(printf 'Deleted Images:\ndeleted: %s\ndeleted: %s\ndeleted: %s\n' "${one[3]}" "${one[2]}" "${one[1]}")"* ]]
+    [ "$(ctr-images -a -q | wc -l)" = "$n" ]
+    [ "$(ctr-inspect -f '{{.Parent}}' app)" = "${two[2]}" ]
+    store_intact
+    # -a: what a container's image was built on stays (its tag goes, as with docker).
+    running=$(ctr-create app sleep 1000 | ctr-start -d)
+    wait_until 10 status_is "$running" running
+    run ctr-prune -a -f
+    [ "$status" -eq 0 ]
+    [[ $output == *"untagged: busybox:latest"* ]]
+    [[ $output != *"deleted:"* ]]
+    [ "$(ctr-images -a -q | wc -l)" = "$n" ]
+    store_intact
+    ctr-rm -f "$running" >/dev/null
+}
+
+@test "--df: images built on others are images, not build cache; what a used image stands on is not reclaimable" {
+    build_chain app >/dev/null
+    ctr-create app true >/dev/null
+    run ctr-prune --df
+    [ "$status" -eq 0 ]
+    [[ ${lines[1]} =~ ^Images\ +2\ +1\ +[0-9.]+[kM]?B\ +0B\ \(0%\)$ ]]
+    [ "${lines[4]}" = "Build Cache     0         0         0B        0B" ]
+    run ctr-prune --df -v
+    [[ $output == *"Build cache usage: 0B"* ]]
+    [ "$(sed -n '/^Images space usage/,/^Containers space usage/p' <<<"$output" | grep -c '<none>')" = 0 ]
+}
+
 @test "prune racing import and create 100 times: no error, nothing lost" {
     ( for i in $(seq 1 100); do
           tiny_image race:1 "$i" >/dev/null || { echo "import $i failed" >&2; exit 1; }

@@ -49,3 +49,17 @@ make_images() {
     done
     rm -rf "$d"
 }
+
+# build_chain TAG [CONTENT [BASE]]: ctr-build of FROM BASE (default
+# busybox:latest), COPY of a file holding CONTENT (default TAG), ENV T=TAG,
+# CMD (no RUN: no runtime needed), tagged TAG. Prints the full image ids, one a line:
+# the base's, then each step's (docker's classic build: each built on the one
+# before).
+build_chain() {
+    local ctx short s
+    ctx=$(mktemp -d "$TEST_DIR/ctx.XXXXXX")
+    echo "${2:-$1}" >"$ctx/f"
+    printf 'FROM %s\nCOPY f /f\nENV T=%s\nCMD ["cat", "/f"]\n' "${3:-busybox:latest}" "$1" >"$ctx/Dockerfile"
+    short=$(ctr-build -t "$1" "$ctx" | sed -n 's/^ ---> \([0-9a-f]\{12\}\)$/\1/p') || return 1
+    for s in $short; do ctr-inspect -f '{{.Id}}' "$s" || return 1; done
+}
