@@ -69,6 +69,8 @@ int create_main(int argc, char** argv) {
         ("d,detach", "For `run`: attach to nothing (recorded in Config.Attach*)")
         ("sig-proxy", "For `run`: forward signals to the container", cxxopts::value<bool>()->implicit_value("true"))
         ("detach-keys", "For `run`: the detach key sequence", str(), "KEYS")
+        ("tty-check", "For `run`: with -i and -t (and no -d), refuse when standard input is not a terminal, "
+                      "before anything is made, as docker run does")
         ("m,memory", "Memory limit (e.g. 512m, 1g)", str(), "SIZE")
         ("memory-swap", "Memory plus swap limit (-1: unlimited)", str(), "SIZE")
         ("cpus", "Number of CPUs (e.g. 1.5)", str(), "N")
@@ -274,6 +276,12 @@ int create_main(int argc, char** argv) {
         throw;
     } catch (const ctr::Error& e) {
         throw ExitError(125, e.what());
+    }
+    // docker run's own words, without a program name.
+    if (r.count("tty-check") && o.terminal && (req.open_stdin || req.attach_stdin) && !r.count("detach") &&
+        !::isatty(0)) {
+        std::cerr << "the input device is not a TTY\n";
+        throw ExitError(1, "");
     }
 
     ctr::preflight::require_containers();

@@ -61,6 +61,34 @@ teardown() { ctr_teardown; }
     [[ $output == *covfefe* ]]
 }
 
+@test "run -it and exec -it with a stdin that is not a terminal: docker's 'the input device is not a TTY', nothing made or run" {
+    run ctr-docker run -it busybox touch /ran </dev/null
+    [ "$status" -eq 1 ]
+    [ "$output" = "the input device is not a TTY" ]
+    [ -z "$(ls -A "$CTR_ROOT/containers" 2>/dev/null)" ]
+    run ctr-docker run -a stdin -t busybox true </dev/null
+    [ "$status" -eq 1 ]
+    [ "$output" = "the input device is not a TTY" ]
+    # With -d there is nothing to read; -i alone needs no terminal.
+    id=$(ctr-docker run -itd busybox sh </dev/null)
+    wait_until 10 status_is "$id" running
+    [ "$(ctr-docker run --rm -i busybox cat <<<piped)" = piped ]
+    for via in "ctr-docker exec" ctr-exec; do
+        run $via -it "$id" touch /ran </dev/null
+        [ "$status" -eq 1 ]
+        [ "$output" = "the input device is not a TTY" ]
+    done
+    run ctr-docker exec "$id" test -e /ran
+    [ "$status" -eq 1 ]
+    # A missing container is named first, as docker looks it up first.
+    run ctr-docker exec -it nosuch true </dev/null
+    [ "$status" -eq 1 ]
+    [ "$output" = "No such container: nosuch" ]
+    run ctr-docker exec -i "$id" cat <<<piped
+    [ "$output" = piped ]
+    ctr-docker rm -f "$id" >/dev/null
+}
+
 @test "unknown commands fail clearly; container/image subcommands map through" {
     run ctr-docker frobnicate
     [ "$status" -eq 125 ]
