@@ -48,6 +48,9 @@ Global options:
   -h, --help          this help
   -v, --version       the version
 Flags take "--flag value", "--flag=value" or "-flag value", as runc.
+
+Environment:
+  CTR_RUNTIME_ROOT    the state directory when --root is not given
 )";
 
 // /run/ctr-run; for a user other than root $XDG_RUNTIME_DIR/ctr-run when set, as runc does.
@@ -103,7 +106,10 @@ int dispatch(int argc, char** argv) {
     }
     ctr::runtime::log::configure(f.get("log"), f.get("log-format", "text"), f.on("debug"));
     Globals g;
-    g.root = f.get("root", default_root());
+    // --root, else $CTR_RUNTIME_ROOT (the root ctr-create records and passes),
+    // else the default for this user.
+    const char* env_root = std::getenv("CTR_RUNTIME_ROOT");
+    g.root = f.get("root", env_root && *env_root ? std::string(env_root) : default_root());
     g.systemd_cgroup = f.on("systemd-cgroup");
     g.rootless = f.get("rootless", "auto");
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -63,6 +64,12 @@ int Runtime::run(const std::vector<std::string>& args, int in, int out, int err,
     std::vector<char*> cargv;
     for (auto& s : full) cargv.push_back(const_cast<char*>(s.c_str()));
     cargv.push_back(nullptr);
+    // No root: the runtime's own default, whatever CTR_RUNTIME_ROOT says
+    // where this runs (ctr-run would take it as its root).
+    std::vector<char*> envp;
+    for (char** e = environ; *e; e++)
+        if (!root_.empty() || std::strncmp(*e, "CTR_RUNTIME_ROOT=", 17) != 0) envp.push_back(*e);
+    envp.push_back(nullptr);
 
     // The runtime's own stderr is captured for the error message, unless the
     // caller gave it a stderr of its own (the container's).
@@ -80,7 +87,7 @@ int Runtime::run(const std::vector<std::string>& args, int in, int out, int err,
         for (int& fd : fds) fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
         for (int i = 0; i < 3; i++) ::dup2(fds[i], i);
         if (!cwd.empty() && ::chdir(cwd.c_str()) < 0) _exit(127);
-        ::execv(cargv[0], cargv.data());
+        ::execve(cargv[0], cargv.data(), envp.data());
         dprintf(2, "exec %s: %s\n", cargv[0], strerror(errno));
         _exit(127);
     }

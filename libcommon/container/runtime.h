@@ -14,8 +14,10 @@ namespace ctr::container {
 
 class Runtime {
 public:
-    // `root` is passed as --root when not empty. Runtime errors are asked to
-    // go to `log_file` (--log, JSON) when it is not empty.
+    // `root` is passed as --root when not empty; when empty the runtime runs
+    // without CTR_RUNTIME_ROOT in its environment, so it uses its own
+    // default. Runtime errors are asked to go to `log_file` (--log, JSON)
+    // when it is not empty.
     Runtime(std::string path, std::string root, std::string log_file = "")
         : path_(std::move(path)), root_(std::move(root)), log_(std::move(log_file)) {}
 

@@ -45,6 +45,28 @@ teardown() { ctr_teardown; }
     [[ $output == *"is not running"* ]]
 }
 
+@test "a container made with no runtime root stays at the runtime's default, whatever CTR_RUNTIME_ROOT says later" {
+    # A runtime that logs the CTR_RUNTIME_ROOT it sees, then runs ctr-run
+    # with the test's root (its "own default" here).
+    cat >"$TEST_DIR/rt" <<EOF
+#!/bin/sh
+echo "\${CTR_RUNTIME_ROOT-unset} \$*" >>"$TEST_DIR/rt.log"
+exec ctr-run --root "$RUN_ROOT" "\$@"
+EOF
+    chmod +x "$TEST_DIR/rt"
+    id=$(CTR_RUNTIME_ROOT='' ctr-create --runtime "$TEST_DIR/rt" busybox sleep 1000)
+    [ "$(record "$id" .HostConfig.RuntimeRoot)" = "" ]
+    export CTR_RUNTIME_ROOT=$TEST_DIR/elsewhere
+    ctr-start "$id" >/dev/null
+    wait_until 10 status_is "$id" running
+    [ "$(ctr-exec "$id" echo in)" = in ]
+    ctr-kill -s USR1 "$id"
+    ctr-rm -f "$id" >/dev/null
+    cat "$TEST_DIR/rt.log"
+    for op in create start exec kill delete; do grep -q "^unset .*--log.* $op\|^unset $op" "$TEST_DIR/rt.log"; done
+    [ -z "$(grep -v '^unset ' "$TEST_DIR/rt.log")" ]
+}
+
 @test "--restart always brings it back after kill 1; ctr-stop ends it for good" {
     id=$(ctr-create --restart always busybox sh -c 'trap "exit 1" TERM; while :; do sleep 0.1; done' | ctr-start -d)
     wait_until 10 status_is "$id" running

@@ -162,6 +162,25 @@ teardown() { ctr_teardown; }
     rt delete -f "${CID}-b"
 }
 
+@test "CTR_RUNTIME_ROOT is the root when --root is not given; an explicit --root wins" {
+    set_args sleep 60
+    mkdir -p "$TEST_DIR/other"
+    CTR_RUNTIME_ROOT=$RUN_ROOT ctr-run create --bundle "$BUNDLE" "$CID"
+    [ -d "$RUN_ROOT/$CID" ]
+    [ "$(CTR_RUNTIME_ROOT=$RUN_ROOT ctr-run state "$CID" | jq -r .status)" = created ]
+    [ "$(CTR_RUNTIME_ROOT=$RUN_ROOT ctr-run list -q)" = "$CID" ]
+    [ "$(CTR_RUNTIME_ROOT=$TEST_DIR/other ctr-run --root "$RUN_ROOT" list -q)" = "$CID" ]
+    [ -z "$(CTR_RUNTIME_ROOT=$RUN_ROOT ctr-run --root "$TEST_DIR/other" list -q)" ]
+    run env CTR_RUNTIME_ROOT="$TEST_DIR/other" ctr-run state "$CID"
+    [ "$status" -ne 0 ]
+    [[ $output == *"does not exist"* ]]
+    CTR_RUNTIME_ROOT=$RUN_ROOT ctr-run start "$CID"
+    wait_status "$CID" running
+    CTR_RUNTIME_ROOT=$RUN_ROOT ctr-run delete --force "$CID"
+    [ -z "$(ls -A "$RUN_ROOT")$(ls -A "$TEST_DIR/other")" ]
+    ctr-run --help | grep -q 'CTR_RUNTIME_ROOT'
+}
+
 @test "runc's flag forms: --flag=value, -flag value, flags after the id" {
     set_args true
     ctr-run -root "$RUN_ROOT" -log "$TEST_DIR/log" run -bundle "$BUNDLE" "$CID"

@@ -9,8 +9,11 @@ tutorial_setup() {
     # mktemp -d in the documents makes the reader's scratch directory here.
     export TMPDIR=$TEST_DIR
     export CTR_CGROUP_PARENT=/$TEST_ID
-    # The documents call ctr-run without --root: the runtime's default root.
-    unset CTR_RUNTIME_ROOT CTR_RUNTIME
+    # The documents call ctr-run without --root, as a reader types it: it
+    # finds the containers' state under $CTR_RUNTIME_ROOT, which ctr-create
+    # records and passes as --root: the test's own, not the machine's.
+    export CTR_RUNTIME_ROOT=$RUN_ROOT
+    unset CTR_RUNTIME
     TRANSCRIPT=$TEST_DIR/transcript
 }
 
@@ -19,9 +22,6 @@ tutorial_teardown() {
     ids=$(ls "$CTR_ROOT/containers" 2>/dev/null)
     for id in $ids; do ctr-rm -f "$id" >/dev/null 2>&1; done
     ctr_teardown
-    for id in $ids; do
-        [ -d "/run/ctr-run/$id" ] && rm -rf "/run/ctr-run/${id:?}"
-    done
     return 0
 }
 
