@@ -119,8 +119,9 @@ one_line_error() {
     [ "$status" -eq 0 ]
     jq '.process.terminal = false | .process.args = ["sh", "-c", "id -u; cat /proc/self/uid_map"]' config.json >c
     cp c config.json
-    # The state goes to $XDG_RUNTIME_DIR/ctr-run, as runc's goes to .../runc.
-    run as_nobody env XDG_RUNTIME_DIR="$TEST_DIR/xdg" ctr-run run "$(test_name fg)"
+    # The state goes to $XDG_RUNTIME_DIR/ctr-run, as runc's goes to .../runc
+    # (unless CTR_RUNTIME_ROOT, which the container tests set, says otherwise).
+    run as_nobody env -u CTR_RUNTIME_ROOT XDG_RUNTIME_DIR="$TEST_DIR/xdg" ctr-run run "$(test_name fg)"
     echo "$output"
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = 0 ]
@@ -136,8 +137,8 @@ one_line_error() {
     as_nobody ctr-run --root "$TEST_DIR/xdg/ctr-run" delete "$(test_name bg)"
     [ -z "$(as_nobody ctr-run --root "$TEST_DIR/xdg/ctr-run" list -q)" ]
 
-    # Without XDG_RUNTIME_DIR or --root: the state directory is root's.
-    run as_nobody env -u XDG_RUNTIME_DIR ctr-run list
+    # Without XDG_RUNTIME_DIR, CTR_RUNTIME_ROOT or --root: the state directory is root's.
+    run as_nobody env -u XDG_RUNTIME_DIR -u CTR_RUNTIME_ROOT ctr-run list
     one_line_error
     [[ $output == "ctr-run: cannot "*" the state directory /run/ctr-run: "*"not writable by you: run as root, or, for a rootless bundle (ctr-run spec --rootless), give --root a directory of yours"* ]]
     # A bundle without a user namespace needs root.
