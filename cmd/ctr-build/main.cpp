@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <cxxopts.hpp>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -12,6 +11,7 @@
 
 #include "libcommon/build/builder.h"
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/options.h"
 #include "libcommon/cli/preflight.h"
 #include "libcommon/store/fsutil.h"
 #include "libcommon/store/store.h"
@@ -62,23 +62,13 @@ int build_main(int argc, char** argv) {
         ("context", "", cxxopts::value<std::vector<std::string>>());
     ctr::registry::add_access_options(opts);
     opts.parse_positional({"context"});
-    cxxopts::ParseResult r;
-    try {
-        r = opts.parse(argc, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw ctr::ExitError(125, e.what());
-    }
-    if (r.count("help")) {
-        std::cout << opts.help({""})
-                  << "\nPATH is the build context (a directory); with - the Dockerfile is read from stdin and"
-                     "\nthere is no context. The store is $CTR_ROOT (default /var/lib/ctr).\n";
-        return 0;
-    }
-    if (r.count("version")) {
-        std::cout << ctr::version_line("ctr-build") << "\n";
-        return 0;
-    }
-    auto pos = r.count("context") ? r["context"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    auto r = ctr::cli::parse(opts, argc, argv);
+    const ctr::cli::HelpText help{
+        .groups = {""},
+        .after = "\nPATH is the build context (a directory); with - the Dockerfile is read from stdin and"
+                 "\nthere is no context. The store is $CTR_ROOT (default /var/lib/ctr).\n"};
+    if (ctr::cli::answered_help_or_version(opts, r, "ctr-build", help)) return 0;
+    auto pos = ctr::cli::positionals(r, "context");
     if (pos.size() != 1) throw ctr::ExitError(125, "ctr-build needs exactly one PATH (a context directory, or -)");
 
     ctr::build::BuildOptions o;

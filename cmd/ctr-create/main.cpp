@@ -1,14 +1,13 @@
 // ctr-create: make a container from an image (docker create). Prints its id.
 #include <unistd.h>
 
-#define CXXOPTS_VECTOR_DELIMITER '\0'
-#include <cxxopts.hpp>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "libcommon/cli/main.h"
 #include "libcommon/cli/missing_image.h"
+#include "libcommon/cli/options.h"
 #include "libcommon/cli/preflight.h"
 #include "libcommon/cli/split_args.h"
 #include "libcommon/container/create.h"
@@ -102,23 +101,12 @@ int create_main(int argc, char** argv) {
          "network", "net", "restart", "log-driver", "log-opt", "a", "attach", "detach-keys", "m", "memory", "memory-swap", "cpus", "c",
          "cpu-shares", "pids-limit", "shm-size", "ulimit", "sysctl", "cap-add", "cap-drop", "security-opt",
          "stop-signal", "stop-timeout", "l", "label", "pull", "runtime", "runtime-root", "cgroup-parent"});
-    cxxopts::ParseResult r;
-    try {
-        r = opts.parse(split, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw ExitError(125, e.what());
-    }
-    if (r.count("help")) {
-        std::cout << opts.help()
-                  << "\nEverything after IMAGE is the container's command: it replaces the image's CMD;\n"
-                     "the ENTRYPOINT is kept. Prints the container id (64 hex digits).\n"
-                     "Run it with: ctr-create … | ctr-start -d, or ctr-start -ai $(ctr-create -it …)\n";
-        return 0;
-    }
-    if (r.count("version")) {
-        std::cout << ctr::version_line("ctr-create") << "\n";
-        return 0;
-    }
+    auto r = ctr::cli::parse(opts, split, argv);
+    const ctr::cli::HelpText help{
+        .after = "\nEverything after IMAGE is the container's command: it replaces the image's CMD;\n"
+                 "the ENTRYPOINT is kept. Prints the container id (64 hex digits).\n"
+                 "Run it with: ctr-create … | ctr-start -d, or ctr-start -ai $(ctr-create -it …)\n"};
+    if (ctr::cli::answered_help_or_version(opts, r, "ctr-create", help)) return 0;
     if (split >= argc) throw ExitError(125, "missing IMAGE; usage: ctr-create [OPTIONS] IMAGE [COMMAND [ARG...]]");
 
     CreateRequest req;

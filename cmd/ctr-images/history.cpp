@@ -19,7 +19,7 @@ int history_main(int argc, char** argv) {
         "format", "Format: table, json, or a Go template", cxxopts::value<std::string>(), "FMT");
     cxxopts::ParseResult r;
     if (parse(opts, argc, argv, r)) return 0;
-    auto args = positional(r);
+    auto args = ctr::cli::positionals(r);
     if (args.size() != 1) throw ctr::ExitError(125, "usage: ctr-images history IMAGE");
     auto store = ctr::store::Store::open();
     auto img = store.resolve(args[0]);

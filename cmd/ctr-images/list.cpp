@@ -31,7 +31,7 @@ int list_main(int argc, char** argv) {
               "\nSubcommands:\n  ctr-images tag SOURCE TARGET\n  ctr-images rm [-f] IMAGE...\n"
               "  ctr-images save [-o FILE] IMAGE...\n  ctr-images history IMAGE\n"))
         return 0;
-    auto args = positional(r);
+    auto args = ctr::cli::positionals(r);
     if (args.size() > 1) throw ctr::ExitError(125, "too many arguments; usage: ctr-images [OPTIONS] [REPOSITORY[:TAG]]");
     std::optional<std::string> want_repo, want_tag;
     if (!args.empty()) {

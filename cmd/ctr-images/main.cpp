@@ -4,6 +4,7 @@
 
 #include "cmd/ctr-images/images.h"
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/options.h"
 #include "libcommon/cli/preflight.h"
 
 namespace images {
@@ -12,25 +13,10 @@ bool parse(cxxopts::Options& opts, int argc, char** argv, cxxopts::ParseResult& 
     opts.add_options()("h,help", "Show this help")("version", "Show the version")(
         "args", "", cxxopts::value<std::vector<std::string>>());
     opts.parse_positional({"args"});
-    try {
-        r = opts.parse(argc, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw ctr::ExitError(125, e.what());
-    }
-    if (r.count("help")) {
-        std::cout << opts.help() << extra_help;
-        return true;
-    }
-    if (r.count("version")) {
-        std::cout << ctr::version_line("ctr-images") << "\n";
-        return true;
-    }
+    r = ctr::cli::parse(opts, argc, argv);
+    if (ctr::cli::answered_help_or_version(opts, r, "ctr-images", {.after = extra_help})) return true;
     ctr::preflight::require_store();
     return false;
-}
-
-std::vector<std::string> positional(const cxxopts::ParseResult& r) {
-    return r.count("args") ? r["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
 }
 
 }  // namespace images

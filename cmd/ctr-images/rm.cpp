@@ -75,7 +75,7 @@ int rm_main(int argc, char** argv) {
     opts.add_options()("f,force", "Remove even an image with several tags or used by a container (then only untag it)");
     cxxopts::ParseResult r;
     if (parse(opts, argc, argv, r)) return 0;
-    auto args = positional(r);
+    auto args = ctr::cli::positionals(r);
     if (args.empty()) throw ctr::ExitError(125, "usage: ctr-images rm [-f] IMAGE...");
     auto store = ctr::store::Store::open();
     int rc = 0;

@@ -21,7 +21,7 @@ int save_main(int argc, char** argv) {
     opts.add_options()("o,output", "Write to FILE instead of standard output", cxxopts::value<std::string>(), "FILE");
     cxxopts::ParseResult r;
     if (parse(opts, argc, argv, r)) return 0;
-    auto args = positional(r);
+    auto args = ctr::cli::positionals(r);
     if (args.empty()) throw ctr::ExitError(125, "usage: ctr-images save [-o FILE] IMAGE...");
     auto store = ctr::store::Store::open();
     std::vector<std::pair<ctr::store::Image, std::vector<std::string>>> images;

@@ -11,7 +11,7 @@ int tag_main(int argc, char** argv) {
     opts.positional_help("SOURCE[:TAG] TARGET[:TAG]");
     cxxopts::ParseResult r;
     if (parse(opts, argc, argv, r)) return 0;
-    auto args = positional(r);
+    auto args = ctr::cli::positionals(r);
     if (args.size() != 2) throw ctr::ExitError(125, "usage: ctr-images tag SOURCE[:TAG] TARGET[:TAG]");
     auto target = ctr::oci::Reference::parse(args[1]);
     if (target.tag.empty()) throw ctr::ExitError(125, "\"" + args[1] + "\": a tag cannot be a digest");

@@ -3,12 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-// Repeated options keep commas: CMD ["a","b"] is one value.
-#define CXXOPTS_VECTOR_DELIMITER '\0'
-#include <cxxopts.hpp>
 #include <iostream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/options.h"
 #include "libcommon/cli/preflight.h"
 #include "libcommon/cli/progress.h"
 #include "libcommon/store/import.h"
@@ -33,22 +31,12 @@ int import_main(int argc, char** argv) {
         ("version", "Show the version")
         ("args", "", cxxopts::value<std::vector<std::string>>());
     opts.parse_positional({"args"});
-    cxxopts::ParseResult r;
-    try {
-        r = opts.parse(argc, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw ctr::ExitError(125, e.what());
-    }
-    if (r.count("help")) {
-        std::cout << opts.help() << "\nFILE is a tar (plain, gzip, zstd, xz or bzip2) or - for standard input.\n"
-                     "Prints the image id (sha256:...) on standard output.\n";
-        return 0;
-    }
-    if (r.count("version")) {
-        std::cout << ctr::version_line("ctr-import") << "\n";
-        return 0;
-    }
-    auto args = r.count("args") ? r["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    auto r = ctr::cli::parse(opts, argc, argv);
+    const ctr::cli::HelpText help{
+        .after = "\nFILE is a tar (plain, gzip, zstd, xz or bzip2) or - for standard input.\n"
+                 "Prints the image id (sha256:...) on standard output.\n"};
+    if (ctr::cli::answered_help_or_version(opts, r, "ctr-import", help)) return 0;
+    auto args = ctr::cli::positionals(r);
     if (args.empty()) throw ctr::ExitError(125, "missing FILE (use - for standard input); see --help");
     if (args.size() > 2) throw ctr::ExitError(125, "too many arguments; usage: ctr-import [OPTIONS] FILE|- [REPOSITORY[:TAG]]");
 

@@ -1,9 +1,9 @@
 // ctr-inspect NAME...: docker-like JSON of images (and containers), or a Go
 // template evaluated over each (-f).
-#include <cxxopts.hpp>
 #include <iostream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/options.h"
 #include "libcommon/cli/preflight.h"
 #include "libcommon/container/record.h"
 #include "libcommon/store/containers.h"
@@ -41,21 +41,9 @@ int inspect_main(int argc, char** argv) {
         ("version", "Show the version")
         ("args", "", cxxopts::value<std::vector<std::string>>());
     opts.parse_positional({"args"});
-    cxxopts::ParseResult r;
-    try {
-        r = opts.parse(argc, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw ctr::ExitError(125, e.what());
-    }
-    if (r.count("help")) {
-        std::cout << opts.help();
-        return 0;
-    }
-    if (r.count("version")) {
-        std::cout << ctr::version_line("ctr-inspect") << "\n";
-        return 0;
-    }
-    auto args = r.count("args") ? r["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    auto r = ctr::cli::parse(opts, argc, argv);
+    if (ctr::cli::answered_help_or_version(opts, r, "ctr-inspect")) return 0;
+    auto args = ctr::cli::positionals(r);
     if (args.empty()) throw ctr::ExitError(125, "usage: ctr-inspect [OPTIONS] NAME|ID...");
     std::string type = r.count("type") ? r["type"].as<std::string>() : "";
     if (!type.empty() && type != "image" && type != "container")

@@ -2,11 +2,11 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cxxopts.hpp>
 #include <iostream>
 #include <iterator>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/options.h"
 #include "libcommon/registry/http.h"
 #include "libcommon/registry/login.h"
 
@@ -27,21 +27,12 @@ int login_main(int argc, char** argv) {
         ("registry", "", cxxopts::value<std::vector<std::string>>());
     add_access_options(opts, false);
     opts.parse_positional({"registry"});
-    cxxopts::ParseResult r;
-    try {
-        r = opts.parse(argc, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw ctr::ExitError(125, e.what());
-    }
-    if (r.count("help")) {
-        std::cout << opts.help({""}) << "\nREGISTRY defaults to docker.io.\n";
-        return 0;
-    }
-    if (r.count("version")) {
-        std::cout << ctr::version_line("ctr-login") << "\n";
-        return 0;
-    }
-    std::vector<std::string> pos = r.count("registry") ? r["registry"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    auto r = ctr::cli::parse(opts, argc, argv);
+    const ctr::cli::HelpText help{
+        .groups = {""},
+        .after = "\nREGISTRY defaults to docker.io.\n"};
+    if (ctr::cli::answered_help_or_version(opts, r, "ctr-login", help)) return 0;
+    std::vector<std::string> pos = ctr::cli::positionals(r, "registry");
     if (pos.size() > 1) throw ctr::ExitError(125, "too many arguments (one REGISTRY at most)");
     AccessFlags flags = access_flags(r);
     std::string key = login_key(pos.empty() ? "" : pos[0]);

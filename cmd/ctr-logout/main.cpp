@@ -1,8 +1,8 @@
 // ctr-logout: remove a registry's credentials from the auth file.
-#include <cxxopts.hpp>
 #include <iostream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/options.h"
 #include "libcommon/registry/login.h"
 
 namespace {
@@ -20,21 +20,12 @@ int logout_main(int argc, char** argv) {
         ("version", "Show the version")
         ("registry", "", cxxopts::value<std::vector<std::string>>());
     opts.parse_positional({"registry"});
-    cxxopts::ParseResult r;
-    try {
-        r = opts.parse(argc, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw ctr::ExitError(125, e.what());
-    }
-    if (r.count("help")) {
-        std::cout << opts.help({""}) << "\nREGISTRY defaults to docker.io.\n";
-        return 0;
-    }
-    if (r.count("version")) {
-        std::cout << ctr::version_line("ctr-logout") << "\n";
-        return 0;
-    }
-    std::vector<std::string> pos = r.count("registry") ? r["registry"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    auto r = ctr::cli::parse(opts, argc, argv);
+    const ctr::cli::HelpText help{
+        .groups = {""},
+        .after = "\nREGISTRY defaults to docker.io.\n"};
+    if (ctr::cli::answered_help_or_version(opts, r, "ctr-logout", help)) return 0;
+    std::vector<std::string> pos = ctr::cli::positionals(r, "registry");
     if (pos.size() > 1) throw ctr::ExitError(125, "too many arguments (one REGISTRY at most)");
     AccessFlags flags;
     if (r.count("authfile")) flags.authfile = r["authfile"].as<std::string>();

@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cxxopts.hpp>
 #include <iostream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/options.h"
 #include "libcommon/cli/preflight.h"
 #include "libcommon/cli/units.h"
 #include "libcommon/container/record.h"
@@ -107,21 +107,9 @@ int logs_main(int argc, char** argv) {
         ("version", "Show the version")
         ("args", "", cxxopts::value<std::vector<std::string>>());
     opts.parse_positional({"args"});
-    cxxopts::ParseResult r;
-    try {
-        r = opts.parse(argc, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw ctr::ExitError(125, e.what());
-    }
-    if (r.count("help")) {
-        std::cout << opts.help();
-        return 0;
-    }
-    if (r.count("version")) {
-        std::cout << ctr::version_line("ctr-logs") << "\n";
-        return 0;
-    }
-    auto args = r.count("args") ? r["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    auto r = ctr::cli::parse(opts, argc, argv);
+    if (ctr::cli::answered_help_or_version(opts, r, "ctr-logs")) return 0;
+    auto args = ctr::cli::positionals(r);
     if (args.size() != 1) throw ctr::ExitError(125, "usage: ctr-logs [OPTIONS] CONTAINER (exactly one container)");
     int64_t tail = -1;
     std::string tail_s = r["tail"].as<std::string>();

@@ -1,17 +1,16 @@
 // ctr-prune [OPTIONS]: removes stopped containers, dangling images (-a: all
 // unused), build cache, unreferenced blobs and layers, tmp/ garbage; --df
 // shows docker's system df table instead.
-#define CXXOPTS_VECTOR_DELIMITER '\0'
 #include <dirent.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include <cxxopts.hpp>
 #include <iostream>
 #include <map>
 #include <set>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/options.h"
 #include "libcommon/cli/preflight.h"
 #include "libcommon/cli/units.h"
 #include "libcommon/container/record.h"
@@ -220,20 +219,8 @@ int prune_main(int argc, char** argv) {
         ("v,verbose", "With --df: per image, container and volume")
         ("h,help", "Show this help")
         ("version", "Show the version");
-    cxxopts::ParseResult r;
-    try {
-        r = opts.parse(argc, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw ctr::ExitError(125, e.what());
-    }
-    if (r.count("help")) {
-        std::cout << opts.help();
-        return 0;
-    }
-    if (r.count("version")) {
-        std::cout << ctr::version_line("ctr-prune") << "\n";
-        return 0;
-    }
+    auto r = ctr::cli::parse(opts, argc, argv);
+    if (ctr::cli::answered_help_or_version(opts, r, "ctr-prune")) return 0;
     if (!r.unmatched().empty()) throw ctr::ExitError(125, "ctr-prune takes no arguments (got \"" + r.unmatched()[0] + "\")");
     ctr::preflight::require_store();
     auto store = ctr::store::Store::open();

@@ -1,12 +1,11 @@
 // ctr-ps [OPTIONS]: docker ps's table of containers, read from their records
 // without taking any lock a running container holds.
-#define CXXOPTS_VECTOR_DELIMITER '\0'
-#include <cxxopts.hpp>
 #include <iostream>
 #include <map>
 #include <regex>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/options.h"
 #include "libcommon/cli/preflight.h"
 #include "libcommon/store/container_list.h"
 #include "libcommon/store/store.h"
@@ -89,20 +88,8 @@ int ps_main(int argc, char** argv) {
          cxxopts::value<std::string>(), "FMT")
         ("h,help", "Show this help")
         ("version", "Show the version");
-    cxxopts::ParseResult r;
-    try {
-        r = opts.parse(argc, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw ctr::ExitError(125, e.what());
-    }
-    if (r.count("help")) {
-        std::cout << opts.help();
-        return 0;
-    }
-    if (r.count("version")) {
-        std::cout << ctr::version_line("ctr-ps") << "\n";
-        return 0;
-    }
+    auto r = ctr::cli::parse(opts, argc, argv);
+    if (ctr::cli::answered_help_or_version(opts, r, "ctr-ps")) return 0;
     if (!r.unmatched().empty()) throw ctr::ExitError(125, "ctr-ps takes no arguments (got \"" + r.unmatched()[0] + "\")");
     Filters filters;
     if (r.count("filter"))

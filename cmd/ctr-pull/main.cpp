@@ -2,10 +2,10 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cxxopts.hpp>
 #include <iostream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/options.h"
 #include "libcommon/cli/preflight.h"
 #include "libcommon/registry/http.h"
 #include "libcommon/registry/pull.h"
@@ -30,22 +30,12 @@ int pull_main(int argc, char** argv) {
         ("refs", "", cxxopts::value<std::vector<std::string>>());
     add_access_options(opts);
     opts.parse_positional({"refs"});
-    cxxopts::ParseResult r;
-    try {
-        r = opts.parse(argc, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw ctr::ExitError(125, e.what());
-    }
-    if (r.count("help")) {
-        std::cout << opts.help({""})
-                  << "\nREF is docker's: alpine (docker.io/library/alpine:latest), host:port/repo:tag, repo@sha256:...\n";
-        return 0;
-    }
-    if (r.count("version")) {
-        std::cout << ctr::version_line("ctr-pull") << "\n";
-        return 0;
-    }
-    std::vector<std::string> refs = r.count("refs") ? r["refs"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    auto r = ctr::cli::parse(opts, argc, argv);
+    const ctr::cli::HelpText help{
+        .groups = {""},
+        .after = "\nREF is docker's: alpine (docker.io/library/alpine:latest), host:port/repo:tag, repo@sha256:...\n"};
+    if (ctr::cli::answered_help_or_version(opts, r, "ctr-pull", help)) return 0;
+    std::vector<std::string> refs = ctr::cli::positionals(r, "refs");
     if (refs.empty()) throw ctr::ExitError(125, "no image to pull (usage: ctr-pull [OPTIONS] REF...)");
 
     PullOptions options;

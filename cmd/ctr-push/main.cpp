@@ -2,11 +2,11 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cxxopts.hpp>
 #include <fstream>
 #include <iostream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/options.h"
 #include "libcommon/cli/preflight.h"
 #include "libcommon/registry/http.h"
 #include "libcommon/registry/push.h"
@@ -31,23 +31,13 @@ int push_main(int argc, char** argv) {
         ("args", "", cxxopts::value<std::vector<std::string>>());
     add_access_options(opts);
     opts.parse_positional({"args"});
-    cxxopts::ParseResult r;
-    try {
-        r = opts.parse(argc, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw ctr::ExitError(125, e.what());
-    }
-    if (r.count("help")) {
-        std::cout << opts.help({""})
-                  << "\nIMAGE is a name, id or digest in the store; DESTINATION a reference\n"
-                     "(host:port/repo:tag), by default IMAGE's own name.\n";
-        return 0;
-    }
-    if (r.count("version")) {
-        std::cout << ctr::version_line("ctr-push") << "\n";
-        return 0;
-    }
-    std::vector<std::string> args = r.count("args") ? r["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    auto r = ctr::cli::parse(opts, argc, argv);
+    const ctr::cli::HelpText help{
+        .groups = {""},
+        .after = "\nIMAGE is a name, id or digest in the store; DESTINATION a reference\n"
+                 "(host:port/repo:tag), by default IMAGE's own name.\n"};
+    if (ctr::cli::answered_help_or_version(opts, r, "ctr-push", help)) return 0;
+    std::vector<std::string> args = ctr::cli::positionals(r);
     if (args.empty() || args.size() > 2) throw ctr::ExitError(125, "usage: ctr-push [OPTIONS] IMAGE [DESTINATION]");
 
     PushOptions options;

@@ -2,11 +2,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cxxopts.hpp>
 #include <iostream>
 #include <sstream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/cli/options.h"
 #include "libcommon/cli/preflight.h"
 #include "libcommon/container/monitor.h"
 #include "libcommon/container/record.h"
@@ -39,12 +39,7 @@ int start_main(int argc, char** argv) {
         ("attach-fd", "", cxxopts::value<int>())
         ("adopt", "");
     opts.parse_positional({"containers"});
-    cxxopts::ParseResult r;
-    try {
-        r = opts.parse(argc, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-        throw ExitError(125, e.what());
-    }
+    auto r = ctr::cli::parse(opts, argc, argv);
     if (r.count("monitor")) {
         ctr::container::MonitorArgs m;
         m.dir = r["monitor"].as<std::string>();
@@ -55,18 +50,13 @@ int start_main(int argc, char** argv) {
             if (fd >= 0) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
         return ctr::container::run_monitor(m);
     }
-    if (r.count("help")) {
-        std::cout << opts.help({""})
-                  << "\nWith no CONTAINER, ids are read from standard input (ctr-create … | ctr-start -d).\n"
-                     "Each container runs under its own monitor process, which outlives this command.\n"
-                     "Detached, prints each container as named; attached (-a, -i), ends with the container's\n"
-                     "exit status. Ctrl-P Ctrl-Q detaches from a terminal and leaves the container running.\n";
-        return 0;
-    }
-    if (r.count("version")) {
-        std::cout << ctr::version_line("ctr-start") << "\n";
-        return 0;
-    }
+    const ctr::cli::HelpText help{
+        .groups = {""},
+        .after = "\nWith no CONTAINER, ids are read from standard input (ctr-create … | ctr-start -d).\n"
+                 "Each container runs under its own monitor process, which outlives this command.\n"
+                 "Detached, prints each container as named; attached (-a, -i), ends with the container's\n"
+                 "exit status. Ctrl-P Ctrl-Q detaches from a terminal and leaves the container running.\n"};
+    if (ctr::cli::answered_help_or_version(opts, r, "ctr-start", help)) return 0;
     if (r.count("attach") && r.count("detach")) throw ExitError(125, "conflicting options: --attach and --detach");
 
     std::vector<std::string> names;

@@ -3,10 +3,10 @@
 // they turn into a ClientOptions for one registry.
 #pragma once
 
-#include <cxxopts.hpp>
 #include <optional>
 #include <string>
 
+#include "libcommon/cli/options.h"
 #include "libcommon/registry/auth_file.h"
 #include "libcommon/registry/client.h"
 #include "libcommon/registry/registries_conf.h"

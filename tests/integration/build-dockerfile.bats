@@ -147,11 +147,11 @@ STOPSIGNAL SIGQUIT
 USER nobody
 CMD echo done
 EOF
-    run ctr_build --build-arg WHO=builder -t args "$CTX"
+    run ctr_build --build-arg WHO=builder,b -t args "$CTX"
     [ "$status" -eq 0 ]
     run run_image args:latest cat /greeting /who /shell
     [ "$status" -eq 0 ]
-    [ "${lines[0]}" = "hello builder from busybox:test" ]
+    [ "${lines[0]}" = "hello builder,b from busybox:test" ]
     [ "${lines[1]}" = "env-wins" ]
     [ "${lines[2]}" = "shell-form-ran" ]
     cfg=$(image_config args:latest)
@@ -166,7 +166,7 @@ EOF
     # Build args do not stay in the image's environment.
     [[ "$(jq -c .config.Env <<<"$cfg")" != *builder* ]]
     # But a RUN's history records them (so a different value misses the cache).
-    [[ "$(jq -r '.history[] | .created_by' <<<"$cfg")" == *"|2 BASE=busybox:test WHO=builder /bin/sh -c echo"* ]]
+    [[ "$(jq -r '.history[] | .created_by' <<<"$cfg")" == *"|2 BASE=busybox:test WHO=builder,b /bin/sh -c echo"* ]]
 }
 
 @test "exec and shell forms, heredocs for RUN and COPY, escapes and continuation" {
