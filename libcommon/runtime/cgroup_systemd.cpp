@@ -5,6 +5,7 @@
 //
 // systemd is reached at /run/systemd/private (root, no bus daemon needed),
 // else on the system bus (DBUS_SYSTEM_BUS_ADDRESS is honoured).
+#include <dlfcn.h>
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
@@ -21,6 +22,35 @@ using nlohmann::json;
 
 namespace {
 
+// libsystemd is loaded only when a systemd cgroup is used: linked in, it and
+// the libraries behind it (libgcrypt, liblzma, libzstd, liblz4, libgpg-error)
+// were mapped and relocated by every start of ctr-run, a few milliseconds
+// each time. These pointers, named as the functions they point to, hide the
+// library's declarations inside this file, so the calls below read as plain
+// sd-bus calls; load_libsystemd() fills them before the first one.
+#define CTR_SD_BUS_FUNCTIONS(X)                                                                                 \
+    X(sd_bus_call) X(sd_bus_call_method) X(sd_bus_error_free) X(sd_bus_flush_close_unref) X(sd_bus_match_signal) \
+    X(sd_bus_message_append) X(sd_bus_message_close_container) X(sd_bus_message_new_method_call)                \
+    X(sd_bus_message_open_container) X(sd_bus_message_read) X(sd_bus_message_unref) X(sd_bus_new)               \
+    X(sd_bus_open_system) X(sd_bus_process) X(sd_bus_set_address) X(sd_bus_slot_unref) X(sd_bus_start)          \
+    X(sd_bus_unref) X(sd_bus_wait)
+#define CTR_SD_BUS_POINTER(f) decltype(&::f) f = nullptr;
+CTR_SD_BUS_FUNCTIONS(CTR_SD_BUS_POINTER)
+#undef CTR_SD_BUS_POINTER
+
+void load_libsystemd() {
+    static bool loaded = false;
+    if (loaded) return;
+    void* lib = ::dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) throw Error(std::string("--systemd-cgroup needs libsystemd: ") + ::dlerror());
+#define CTR_SD_BUS_LOAD(f)                                                                        \
+    f = reinterpret_cast<decltype(f)>(::dlsym(lib, #f));                                          \
+    if (!f) throw Error(std::string("--systemd-cgroup: libsystemd.so.0 lacks ") + #f);
+    CTR_SD_BUS_FUNCTIONS(CTR_SD_BUS_LOAD)
+#undef CTR_SD_BUS_LOAD
+    loaded = true;
+}
+
 constexpr const char* kService = "org.freedesktop.systemd1";
 constexpr const char* kPath = "/org/freedesktop/systemd1";
 constexpr const char* kManager = "org.freedesktop.systemd1.Manager";
@@ -28,15 +58,15 @@ constexpr const char* kManager = "org.freedesktop.systemd1.Manager";
 // An sd_bus connection that closes itself.
 struct Bus {
     sd_bus* bus = nullptr;
-    ~Bus() { sd_bus_flush_close_unref(bus); }
+    ~Bus() { if (bus) sd_bus_flush_close_unref(bus); }
 };
 struct Message {
     sd_bus_message* m = nullptr;
-    ~Message() { sd_bus_message_unref(m); }
+    ~Message() { if (m) sd_bus_message_unref(m); }
 };
 struct BusError {
     sd_bus_error e = SD_BUS_ERROR_NULL;
-    ~BusError() { sd_bus_error_free(&e); }
+    ~BusError() { if (e.name || e.message) sd_bus_error_free(&e); }
     std::string text(int r) const {
         if (e.message) return e.message;
         if (e.name) return e.name;
@@ -49,6 +79,7 @@ void check(int r, const std::string& what) {
 }
 
 void connect(Bus& b) {
+    load_libsystemd();
     const char* env = ::getenv("DBUS_SYSTEM_BUS_ADDRESS");
     int r;
     if ((!env || !*env) && ::geteuid() == 0 && ::access("/run/systemd/private", F_OK) == 0) {
