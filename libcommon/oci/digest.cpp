@@ -39,28 +39,23 @@ Digest Digest::of(std::string_view bytes) {
     return h.finish();
 }
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-    if (!ctx_ || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) throw Error("sha256: cannot initialise OpenSSL digest");
-}
-
-Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
+Sha256::Sha256() { sha256_init(&ctx_); }
 
 void Sha256::update(const void* data, size_t size) {
     if (size == 0) return;
-    EVP_DigestUpdate(ctx_, data, size);
+    sha256_update(&ctx_, size, static_cast<const uint8_t*>(data));
     size_ += size;
 }
 
 Digest Sha256::finish() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_, md, &len);
+    uint8_t md[SHA256_DIGEST_SIZE];
+    sha256_digest(&ctx_, sizeof md, md);
     static const char* hexdigits = "0123456789abcdef";
     std::string hex;
-    hex.reserve(len * 2);
-    for (unsigned i = 0; i < len; i++) {
-        hex += hexdigits[md[i] >> 4];
-        hex += hexdigits[md[i] & 15];
+    hex.reserve(sizeof md * 2);
+    for (uint8_t b : md) {
+        hex += hexdigits[b >> 4];
+        hex += hexdigits[b & 15];
     }
     return Digest::from_hex(hex);
 }
