@@ -11,6 +11,7 @@
 
 #include "libcommon/sys/error.h"
 #include "libcommon/sys/fd.h"
+#include "libcommon/sys/spawn.h"
 
 namespace ctr::container {
 
@@ -60,17 +61,6 @@ std::vector<std::string> Runtime::argv(const std::vector<std::string>& args) con
 
 int Runtime::run(const std::vector<std::string>& args, int in, int out, int err, const std::string& cwd,
                  std::string* msg) const {
-    auto full = argv(args);
-    std::vector<char*> cargv;
-    for (auto& s : full) cargv.push_back(const_cast<char*>(s.c_str()));
-    cargv.push_back(nullptr);
-    // No root: the runtime's own default, whatever CTR_RUNTIME_ROOT says
-    // where this runs (ctr-run would take it as its root).
-    std::vector<char*> envp;
-    for (char** e = environ; *e; e++)
-        if (!root_.empty() || std::strncmp(*e, "CTR_RUNTIME_ROOT=", 17) != 0) envp.push_back(*e);
-    envp.push_back(nullptr);
-
     // The runtime's own stderr is captured for the error message, unless the
     // caller gave it a stderr of its own (the container's).
     int errpipe[2] = {-1, -1};
@@ -78,18 +68,20 @@ int Runtime::run(const std::vector<std::string>& args, int in, int out, int err,
     UniqueFd err_r(errpipe[0]), err_w(errpipe[1]);
     size_t log_from = log_.empty() ? 0 : file_size(log_);
 
-    pid_t pid = ::fork();
-    if (pid < 0) throw_errno("fork " + path_);
-    if (pid == 0) {
-        int devnull = ::open("/dev/null", O_RDWR);
-        int fds[3] = {in >= 0 ? in : devnull, out >= 0 ? out : devnull, err >= 0 ? err : errpipe[1]};
-        // Move them out of the way first so that dup2 cannot clobber one another.
-        for (int& fd : fds) fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
-        for (int i = 0; i < 3; i++) ::dup2(fds[i], i);
-        if (!cwd.empty() && ::chdir(cwd.c_str()) < 0) _exit(127);
-        ::execve(cargv[0], cargv.data(), envp.data());
-        dprintf(2, "exec %s: %s\n", cargv[0], strerror(errno));
-        _exit(127);
+    SpawnOptions so;
+    so.in = in;
+    so.out = out;
+    so.err = err >= 0 ? err : errpipe[1];
+    so.cwd = cwd;
+    // No root: the runtime's own default, whatever CTR_RUNTIME_ROOT says
+    // where this runs (ctr-run would take it as its root).
+    if (root_.empty()) so.env_drop = {"CTR_RUNTIME_ROOT"};
+    pid_t pid;
+    try {
+        pid = spawn(argv(args), so);
+    } catch (const Error& e) {
+        if (msg) *msg = e.what();
+        return 127;
     }
     err_w.reset();
     std::string captured;
@@ -104,10 +96,7 @@ int Runtime::run(const std::vector<std::string>& args, int in, int out, int err,
             if (captured.size() < 65536) captured.append(buf, static_cast<size_t>(n));
         }
     }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) throw_errno("wait for " + path_);
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    int code = wait_exit(pid);
     if (msg) {
         std::string logged = log_.empty() ? "" : last_log_error(log_, log_from);
         while (!captured.empty() && (captured.back() == '\n' || captured.back() == ' ')) captured.pop_back();

@@ -13,6 +13,7 @@
 #include "libcommon/store/fsutil.h"
 #include "libcommon/sys/error.h"
 #include "libcommon/sys/fd.h"
+#include "libcommon/sys/spawn.h"
 
 namespace ctr::container {
 
@@ -20,47 +21,31 @@ using json = nlohmann::json;
 
 namespace {
 
-// Forks twice and execs `ctr-start --monitor DIR` in a new session: the
-// monitor belongs to no shell and no terminal. Returns the read end of the
-// pipe it reports on.
+// Starts `ctr-start --monitor DIR` in a new session (posix_spawn, no fork:
+// see sys/spawn.h): the monitor belongs to no shell and no terminal, and is
+// left to init when this command exits. Returns the read end of the pipe it
+// reports on.
 UniqueFd launch_monitor(const std::string& dir, int attach_fd, bool adopt) {
     int ready[2];
     if (::pipe2(ready, O_CLOEXEC) < 0) throw_errno("pipe");
     UniqueFd ready_r(ready[0]), ready_w(ready[1]);
-    std::string log = dir + "/monitor.log";
+    UniqueFd log(::open((dir + "/monitor.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
     char exe[4096];
     ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
     std::string self = n > 0 ? std::string(exe, static_cast<size_t>(n)) : "/proc/self/exe";
-    pid_t pid = ::fork();
-    if (pid < 0) throw_errno("fork");
-    if (pid == 0) {
-        ::setsid();
-        if (::fork() != 0) _exit(0);
-        int null = ::open("/dev/null", O_RDWR);
-        int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        ::dup2(null, 0);
-        ::dup2(null, 1);
-        ::dup2(err >= 0 ? err : null, 2);
-        // Fixed descriptors 3 and 4 for the report pipe and the attach client.
-        int r = ::fcntl(ready_w.get(), F_DUPFD_CLOEXEC, 10);
-        int a = attach_fd >= 0 ? ::fcntl(attach_fd, F_DUPFD_CLOEXEC, 10) : -1;
-        ::dup2(r, 3);
-        if (a >= 0) ::dup2(a, 4);
-        std::vector<std::string> args = {"ctr-start", "--monitor", dir, "--ready-fd", "3"};
-        if (a >= 0) {
-            args.push_back("--attach-fd");
-            args.push_back("4");
-        }
-        if (adopt) args.push_back("--adopt");
-        std::vector<char*> argv;
-        for (auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
-        argv.push_back(nullptr);
-        ::execv(self.c_str(), argv.data());
-        _exit(127);
+    // Fixed descriptors 3 and 4 for the report pipe and the attach client.
+    std::vector<std::string> args = {self, "--monitor", dir, "--ready-fd", "3"};
+    SpawnOptions so;
+    so.err = log.get();
+    so.new_session = true;
+    so.fds.push_back({3, ready_w.get()});
+    if (attach_fd >= 0) {
+        args.push_back("--attach-fd");
+        args.push_back("4");
+        so.fds.push_back({4, attach_fd});
     }
-    int status;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    if (adopt) args.push_back("--adopt");
+    spawn(args, so);
     return ready_r;
 }
 

@@ -31,6 +31,16 @@ teardown() { ctr_teardown; }
     [ "$stderr" = to-err ]
 }
 
+@test "the container's command starts with no signal ignored or blocked, whatever its starter ignored" {
+    id=$(ctr-create busybox grep -E '^Sig(Blk|Ign)' /proc/self/status)
+    # The monitor ignores SIGPIPE for itself; neither that nor the caller's
+    # ignored signals may reach the container (a pipeline in it would not end).
+    run bash -c "trap '' PIPE QUIT HUP; ctr-start -a $id | tr -d '\t'"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = SigBlk:0000000000000000 ]
+    [ "${lines[1]}" = SigIgn:0000000000000000 ]
+}
+
 @test "ctr-start -ai: stdin reaches the container" {
     id=$(ctr-create -i busybox sh -c 'read line; echo "got $line"')
     run ctr-start -ai "$id" <<<"hello"

@@ -1,0 +1,99 @@
+#include "libcommon/sys/spawn.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "libcommon/sys/error.h"
+#include "libcommon/sys/fd.h"
+
+extern char** environ;
+
+namespace ctr {
+
+namespace {
+
+// posix_spawn's attributes and file actions, destroyed on every path.
+struct Attr {
+    posix_spawnattr_t a;
+    Attr() { posix_spawnattr_init(&a); }
+    ~Attr() { posix_spawnattr_destroy(&a); }
+};
+struct Actions {
+    posix_spawn_file_actions_t a;
+    Actions() { posix_spawn_file_actions_init(&a); }
+    ~Actions() { posix_spawn_file_actions_destroy(&a); }
+};
+
+}  // namespace
+
+pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opts) {
+    if (argv.empty()) throw Error("spawn: no program");
+    std::vector<char*> cargv;
+    for (auto& s : argv) cargv.push_back(const_cast<char*>(s.c_str()));
+    cargv.push_back(nullptr);
+
+    std::vector<char*> envp;
+    for (char** e = environ; *e; e++) {
+        bool drop = false;
+        for (auto& name : opts.env_drop)
+            drop = drop || (std::strncmp(*e, name.c_str(), name.size()) == 0 && (*e)[name.size()] == '=');
+        if (!drop) envp.push_back(*e);
+    }
+    envp.push_back(nullptr);
+
+    Attr attr;
+    sigset_t none, all;
+    sigemptyset(&none);
+    // Every bit set, not sigfillset(): that leaves out glibc's two internal
+    // signals (32, 33), which posix_spawn then leaves ignored in the child,
+    // and an ignored signal stays ignored across exec (into a container).
+    std::memset(&all, 0xff, sizeof all);
+    posix_spawnattr_setsigmask(&attr.a, &none);
+    posix_spawnattr_setsigdefault(&attr.a, &all);
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    if (opts.new_session) flags |= POSIX_SPAWN_SETSID;
+    posix_spawnattr_setflags(&attr.a, flags);
+
+    // Every descriptor to pass is first copied above the ones it goes to, so
+    // that placing one (dup2 onto 0, 1, 2 or a given number) cannot overwrite
+    // another before it has been placed. The copies are close-on-exec.
+    Actions act;
+    std::vector<UniqueFd> copies;
+    int lowest_free = 3;
+    for (auto& [child, ours] : opts.fds) lowest_free = std::max(lowest_free, child + 1);
+    auto place = [&](int ours, int child) {
+        if (ours < 0) {
+            posix_spawn_file_actions_addopen(&act.a, child, "/dev/null", O_RDWR, 0);
+            return;
+        }
+        UniqueFd copy(::fcntl(ours, F_DUPFD_CLOEXEC, lowest_free));
+        if (!copy) throw_errno("spawn " + argv[0] + ": copy a descriptor");
+        posix_spawn_file_actions_adddup2(&act.a, copy.get(), child);
+        copies.push_back(std::move(copy));
+    };
+    place(opts.in, 0);
+    place(opts.out, 1);
+    place(opts.err, 2);
+    for (auto& [child, ours] : opts.fds) place(ours, child);
+    if (!opts.cwd.empty()) posix_spawn_file_actions_addchdir_np(&act.a, opts.cwd.c_str());
+
+    pid_t pid;
+    int rc = ::posix_spawn(&pid, cargv[0], &act.a, &attr.a, cargv.data(), envp.data());
+    if (rc != 0) throw Error("exec " + argv[0] + ": " + std::strerror(rc));
+    return pid;
+}
+
+int wait_exit(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) throw_errno("wait for process " + std::to_string(pid));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace ctr
