@@ -13,11 +13,11 @@
 #include "libcommon/container/names.h"
 #include "libcommon/container/record.h"
 #include "libcommon/oci/reference.h"
-#include "libcommon/registry/pull.h"
 #include "libcommon/store/fsutil.h"
 #include "libcommon/store/lock.h"
 #include "libcommon/sys/error.h"
 #include "libcommon/sys/fd.h"
+#include "libcommon/sys/spawn.h"
 
 namespace ctr::container {
 
@@ -47,6 +47,40 @@ std::string on_path(const std::string& prog) {
         start = colon + 1;
     }
     return {};
+}
+
+// Pulls an image by running ctr-pull (beside this program, else on PATH), its
+// messages on our stderr; returns the name it printed. ctr-create so links no
+// HTTP, TLS or registry library: with them, loading and relocating about
+// thirty shared libraries was half of every create's time.
+std::string pull_with_ctr_pull(const std::string& ref) {
+    std::string prog = exe_dir() + "/ctr-pull";
+    if (::access(prog.c_str(), X_OK) != 0) prog = on_path("ctr-pull");
+    if (prog.empty()) throw Error("pull " + ref + ": ctr-pull is neither beside ctr-create nor on PATH");
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) < 0) throw_errno("pipe");
+    UniqueFd out_r(out[0]), out_w(out[1]);
+    SpawnOptions so;
+    so.in = STDIN_FILENO;
+    so.out = out_w.get();
+    so.err = STDERR_FILENO;
+    pid_t pid = spawn({prog, ref}, so);
+    out_w.reset();
+    std::string printed;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(out_r.get(), buf, sizeof buf)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        printed.append(buf, static_cast<size_t>(n));
+    }
+    if (int rc = wait_exit(pid); rc != 0) throw Error("pull " + ref + ": ctr-pull failed (exit status " + std::to_string(rc) + ")");
+    while (!printed.empty() && (printed.back() == '\n' || printed.back() == ' ')) printed.pop_back();
+    if (auto nl = printed.rfind('\n'); nl != std::string::npos) printed = printed.substr(nl + 1);
+    if (printed.empty()) throw Error("pull " + ref + ": ctr-pull printed no image name");
+    return printed;
 }
 
 // mkdir -p of an absolute container path inside rootfs, every step resolved
@@ -122,10 +156,7 @@ std::string create(const store::Store& store, CreateRequest req) {
     }
     if (!image) {
         if (req.pull != "always") std::cerr << "Unable to find image '" << req.image_ref << "' locally\n";
-        registry::PullOptions po;
-        auto r = registry::pull(store, req.image_ref, po);
-        registry::print_pull_status(r);
-        image = store.resolve(r.tag_name.empty() ? r.name : r.tag_name);
+        image = store.resolve(pull_with_ctr_pull(req.image_ref));
     }
     const json& ic = image->config.contains("config") ? image->config["config"] : json::object();
 
