@@ -73,6 +73,14 @@ bin/ctr-run: LDLIBS := -static-libstdc++ -static-libgcc -Wl,--as-needed \
 bin/ctr-ps: LDLIBS := -Wl,--as-needed -lsimdjson -Wl,-Bstatic -lnettle -lcrypto -Wl,-Bdynamic \
 	-larchive -ldeflate -lz -lssl -lseccomp -lcurl -ltomlplusplus -lsystemd -lcap -lpthread
 
+# ctr-create and ctr-start (which is also each container's monitor) are on the
+# path from `ctr-create … | ctr-start -d` to the container's first output: the
+# same static C++ runtime and small libraries; libzstd and liblz4 have no
+# static archive in Debian and stay shared.
+bin/ctr-create bin/ctr-start: LDLIBS := -static-libstdc++ -static-libgcc -Wl,--as-needed \
+	-Wl,-Bstatic -larchive -lnettle -llzma -lbz2 -lz -ldeflate -lseccomp -lcap -Wl,-Bdynamic \
+	-lsimdjson -l:libzstd.so.1 -l:liblz4.so.1 -l:libacl.so.1 -lpthread
+
 build/unit-tests: $(UNIT_OBJS) build/libcommon.a
 	$(CXX) $(CXXFLAGS) -o $@ $(UNIT_OBJS) build/libcommon.a $(LDLIBS)
 
