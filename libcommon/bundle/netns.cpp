@@ -1,16 +1,14 @@
 #include "libcommon/bundle/netns.h"
 
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include <cstring>
 #include <functional>
 #include <string>
 
 #include "libcommon/sys/error.h"
+#include "libcommon/sys/loopback.h"
 
 namespace ctr::bundle {
 
@@ -39,18 +37,7 @@ UniqueFd open_netns(pid_t pid) {
     return fd;
 }
 
-void bring_up_loopback(int netns_fd) {
-    in_netns(netns_fd, [] {
-        UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-        if (!s) throw_errno("socket for loopback setup");
-        struct ifreq ifr;
-        std::memset(&ifr, 0, sizeof ifr);
-        std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-        if (::ioctl(s.get(), SIOCGIFFLAGS, &ifr) < 0) throw_errno("get flags of lo");
-        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-        if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) < 0) throw_errno("set lo up");
-    });
-}
+void bring_up_loopback(int netns_fd) { in_netns(netns_fd, set_loopback_up); }
 
 UniqueFd socket_in_netns(int netns_fd, int domain, int type) {
     UniqueFd out;

@@ -29,6 +29,7 @@
 #include "libcommon/runtime/safe_path.h"
 #include "libcommon/runtime/terminal.h"
 #include "libcommon/sys/error.h"
+#include "libcommon/sys/loopback.h"
 
 extern "C" const char ctr_dmz_start[];
 extern "C" const char ctr_dmz_end[];
@@ -645,6 +646,8 @@ void close_other_fds(int first_free, std::vector<int> keep) {
     if (c.process.oom_score_adj) write_file("/proc/self/oom_score_adj", std::to_string(*c.process.oom_score_adj));
     if (c.hostname && sethostname(c.hostname->data(), c.hostname->size()) < 0) throw_errno("sethostname");
     if (c.domainname && setdomainname(c.domainname->data(), c.domainname->size()) < 0) throw_errno("setdomainname");
+    // A network namespace of our own gets its loopback up, as runc and crun do.
+    if (const Namespace* netns = c.ns(CLONE_NEWNET); netns && netns->path.empty()) set_loopback_up();
 
     // The rootfs, with every mount resolved inside it.
     unsigned long prop = c.rootfs_propagation ? c.rootfs_propagation : MS_SLAVE | MS_REC;

@@ -34,6 +34,14 @@ USERNS='.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536
     done
 }
 
+@test "a network namespace of its own has its loopback up, as runc and crun make it" {
+    cfg '.linux.namespaces = [{"type":"pid"},{"type":"network"},{"type":"mount"}] | del(.hostname)'
+    set_args sh -c 'echo $(( $(cat /sys/class/net/lo/flags) & 1 ))'
+    run --separate-stderr rt run --bundle "$BUNDLE" "$CID"
+    [ "$status" -eq 0 ]
+    [ "$output" = 1 ]
+}
+
 @test "namespaces not asked for are the host's" {
     cfg '.linux.namespaces = [{"type":"mount"}] | del(.hostname)'
     set_args sh -c "for n in pid net ipc uts cgroup user time; do readlink /proc/self/ns/\$n; done"
