@@ -613,29 +613,37 @@ void close_other_fds(int first_free, std::vector<int> keep) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     close_other_fds(3 + ctx.preserve_fds, {chan.fd(), ctx.console_fd, ctx.start_listen_fd, ctx.dmz_fd});
 
-    Message go = chan.expect("go", "wait for the runtime");
+    // "go" (with our pid on the host) follows the runtime's clone; in a new
+    // user namespace it also says that our id mappings are written, which
+    // everything below needs. Without one, we start on the mounts at once
+    // and read it later.
+    const Namespace* userns = c.ns(CLONE_NEWUSER);
+    const Namespace* cgns = c.ns(CLONE_NEWCGROUP);
+    pid_t host_pid = 0;
+    auto await_go = [&] {
+        if (host_pid) return;
+        Message go = chan.expect("go", "wait for the runtime");
+        host_pid = static_cast<pid_t>(std::stol(go.text));
+    };
+    if (userns) await_go();
     // Not dumpable only now: a runtime that is not root writes our uid_map and
     // gid_map before "go", and can't open them once we are not dumpable.
     // Nothing else runs in the container yet.
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    pid_t host_pid = static_cast<pid_t>(std::stol(go.text));
     // The runtime moves us into the container's cgroup while we set up the
     // mounts (a v1 migration costs an RCU grace period per hierarchy); we
     // wait for it before anything that depends on our cgroup: the cgroup
-    // namespace, cgroup mounts, device nodes, hooks, and any other message.
+    // namespace (made then, rooted at that cgroup), cgroup mounts, device
+    // nodes, hooks, and any other message.
     bool in_cgroup = false;
+    bool new_cgroupns = cgns && cgns->path.empty();
     auto await_cgroup = [&] {
         if (in_cgroup) return;
+        await_go();
         chan.expect("cgroup-done", "wait for the container's cgroup");
         in_cgroup = true;
+        if (new_cgroupns && unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare the cgroup namespace");
     };
-
-    const Namespace* userns = c.ns(CLONE_NEWUSER);
-    const Namespace* cgns = c.ns(CLONE_NEWCGROUP);
-    if (cgns && cgns->path.empty()) {
-        await_cgroup();
-        if (unshare(CLONE_NEWCGROUP) < 0) throw_errno("unshare the cgroup namespace");
-    }
     if (userns) {
         // Root in the user namespace (made or joined by path) when it maps
         // a root; EINVAL says it doesn't, and we stay the overflow id.
