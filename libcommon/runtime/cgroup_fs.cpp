@@ -70,6 +70,11 @@ bool Dir::exists() const {
 }
 
 std::vector<std::string> make_dirs(const std::string& dir) {
+    // Usually only the last directory is missing: one mkdir, not one per
+    // level of the path (a container has a cgroup in each v1 hierarchy).
+    if (::mkdir(dir.c_str(), 0755) == 0) return {dir};
+    if (errno == EEXIST) return {};
+    if (errno != ENOENT) throw_errno("create cgroup " + dir);
     std::vector<std::string> made;
     std::string cur;
     size_t pos = 0;

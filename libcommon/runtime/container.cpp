@@ -447,8 +447,18 @@ std::vector<pid_t> namespace_members(pid_t init) {
     return out;
 }
 
+// True when the saved config has hooks of this kind: most have none, and
+// then its config need not be parsed again.
+bool has_hooks(const json& config, const char* kind) {
+    if (!config.is_object()) return false;
+    auto h = config.find("hooks");
+    if (h == config.end() || !h->is_object()) return false;
+    auto k = h->find(kind);
+    return k != h->end() && !(k->is_array() && k->empty()) && !k->is_null();
+}
+
 void destroy(ContainerDir& dir, const std::optional<ContainerState>& st) {
-    if (st && st->config.is_object()) {
+    if (st && has_hooks(st->config, "poststop")) {
         try {
             Config c = parse_config(st->config.dump(), st->bundle);
             if (!c.hooks.poststop.empty()) {
@@ -475,6 +485,7 @@ void destroy(ContainerDir& dir, const std::optional<ContainerState>& st) {
 }
 
 void run_poststart(const ContainerState& st) {
+    if (!has_hooks(st.config, "poststart")) return;
     try {
         Config c = parse_config(st.config.dump(), st.bundle);
         if (c.hooks.poststart.empty()) return;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 
 #include "libcommon/runtime/cgroup.h"
@@ -264,13 +265,17 @@ json oci_state(const ContainerState& st, Status status, const std::string& id) {
 }
 
 std::string rfc3339_now() {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
+    // The calendar by arithmetic (std::chrono): glibc's gmtime_r and
+    // strftime load the time zone (/etc/localtime) first, for nothing here.
+    using namespace std::chrono;
+    auto now = floor<nanoseconds>(system_clock::now());
+    auto day = floor<days>(now);
+    year_month_day ymd{day};
+    hh_mm_ss<nanoseconds> t{now - day};
     char buf[64];
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+    snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lld.%09lldZ", int(ymd.year()), unsigned(ymd.month()),
+             unsigned(ymd.day()), long(t.hours().count()), long(t.minutes().count()),
+             static_cast<long long>(t.seconds().count()), static_cast<long long>(t.subseconds().count()));
     return buf;
 }
 
