@@ -66,16 +66,7 @@ std::string pull_with_ctr_pull(const std::string& ref) {
     so.err = STDERR_FILENO;
     pid_t pid = spawn({prog, ref}, so);
     out_w.reset();
-    std::string printed;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(out_r.get(), buf, sizeof buf)) != 0) {
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        printed.append(buf, static_cast<size_t>(n));
-    }
+    std::string printed = read_until_eof(out_r.get());
     if (int rc = wait_exit(pid); rc != 0) throw Error("pull " + ref + ": ctr-pull failed (exit status " + std::to_string(rc) + ")");
     while (!printed.empty() && (printed.back() == '\n' || printed.back() == ' ')) printed.pop_back();
     if (auto nl = printed.rfind('\n'); nl != std::string::npos) printed = printed.substr(nl + 1);

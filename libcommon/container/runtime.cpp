@@ -84,18 +84,7 @@ int Runtime::run(const std::vector<std::string>& args, int in, int out, int err,
         return 127;
     }
     err_w.reset();
-    std::string captured;
-    if (err_r) {
-        char buf[4096];
-        ssize_t n;
-        while ((n = ::read(err_r.get(), buf, sizeof buf)) != 0) {
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                break;
-            }
-            if (captured.size() < 65536) captured.append(buf, static_cast<size_t>(n));
-        }
-    }
+    std::string captured = err_r ? read_until_eof(err_r.get(), 65536) : std::string();
     int code = wait_exit(pid);
     if (msg) {
         std::string logged = log_.empty() ? "" : last_log_error(log_, log_from);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 #include "libcommon/sys/error.h"
@@ -94,6 +95,20 @@ int wait_exit(pid_t pid) {
     while (::waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) throw_errno("wait for process " + std::to_string(pid));
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string read_until_eof(int fd, size_t keep) {
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (out.size() < keep) out.append(buf, std::min(static_cast<size_t>(n), keep - out.size()));
+    }
+    return out;
 }
 
 }  // namespace ctr

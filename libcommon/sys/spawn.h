@@ -37,4 +37,7 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opts = {})
 // Waits for a child; returns its exit status, or 128 + the signal that ended it.
 int wait_exit(pid_t pid);
 
+// Reads fd (a child's output pipe) until its end, keeping the first `keep` bytes.
+std::string read_until_eof(int fd, size_t keep = std::string::npos);
+
 }  // namespace ctr
