@@ -59,13 +59,15 @@ bin/$(1): $$($(1)_OBJS) build/libcommon.a
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
-# ctr-run starts for every container operation: the C++ runtime and the small
-# libraries go in statically, which takes most of the dynamic loader's
-# relocation work (about 6100 -> 1000 relocations) off each start. libsystemd
-# is not linked: the systemd cgroup driver dlopens it when it is used.
-bin/ctr-run: LDLIBS := -static-libstdc++ -static-libgcc -Wl,--as-needed \
-	-Wl,-Bstatic -lseccomp -lcap -lnettle -Wl,-Bdynamic -lpthread \
-	-larchive -ldeflate -lz -lssl -lcurl -ltomlplusplus
+# ctr-run starts for every container operation: it is a static PIE (glibc
+# too; still position independent, so still randomised), with no dynamic
+# loader, relocation of shared libraries or copy-on-write of their pages at
+# each start and at the fork of each init: `run` is about 10% faster than
+# linked dynamically (docs/benchmarks.md). libsystemd is dlopened by the
+# systemd cgroup driver when it is used; that, and user names (state's
+# owner), go through glibc's static dlopen and NSS, which want the glibc
+# ctr-run was built against (the linker says so).
+bin/ctr-run: LDLIBS := -static-pie -Wl,--as-needed -lseccomp -lcap -lnettle -lpthread
 
 # ctr-ps lists a thousand containers in a few tens of milliseconds, of which
 # start-up is a good part: the hashing library (used only by -s and ancestor=)
