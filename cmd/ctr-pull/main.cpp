@@ -24,6 +24,8 @@ int pull_main(int argc, char** argv) {
          cxxopts::value<std::string>(), "OS/ARCH[/VARIANT]")
         ("a,all-tags", "Pull every tag of the repository")
         ("q,quiet", "Print only the image id")
+        ("progress", "Progress bars: auto (when standard error is a terminal), always or never",
+         cxxopts::value<std::string>()->default_value("auto"), "WHEN")
         ("jobs", "Blobs fetched at once", cxxopts::value<int>()->default_value("4"), "N")
         ("h,help", "Show this help")
         ("version", "Show the version")
@@ -44,7 +46,11 @@ int pull_main(int argc, char** argv) {
     options.jobs = r["jobs"].as<int>();
     if (options.jobs < 1) throw ctr::ExitError(125, "--jobs must be at least 1");
     bool quiet = r.count("quiet") > 0;
-    Progress progress(stderr, !quiet && ::isatty(STDERR_FILENO));
+    std::string when = r["progress"].as<std::string>();
+    if (when != "auto" && when != "always" && when != "never")
+        throw ctr::ExitError(125, "--progress: " + when + " is not auto, always or never");
+    bool bars = when == "always" || (when == "auto" && ::isatty(STDERR_FILENO));
+    Progress progress(stderr, !quiet && bars);
     options.progress = &progress;
 
     if (r.count("all-tags")) {

@@ -1,6 +1,7 @@
 #include "libcommon/container/create.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -49,25 +50,92 @@ std::string on_path(const std::string& prog) {
     return {};
 }
 
-// Pulls an image by running ctr-pull (beside this program, else on PATH), its
-// messages on our stderr; returns the name it printed. ctr-create so links no
-// HTTP, TLS or registry library: with them, loading and relocating about
-// thirty shared libraries was half of every create's time.
+// Relays a child's standard error to ours as it comes, holding back its
+// latest line: when the child fails, that line is its error, which the
+// caller folds into a message of its own instead of showing it twice.
+class HeldBackRelay {
+public:
+    void feed(const char* data, size_t n) {
+        held_.append(data, n);
+        auto nl = held_.rfind('\n', held_.size() >= 2 ? held_.size() - 2 : 0);
+        if (held_.size() < 2 || nl == std::string::npos) return;
+        ::fwrite(held_.data(), 1, nl + 1, stderr);
+        std::fflush(stderr);
+        held_.erase(0, nl + 1);
+    }
+    // What is held back, for a child that succeeded.
+    void flush() {
+        ::fwrite(held_.data(), 1, held_.size(), stderr);
+        held_.clear();
+    }
+    // The held-back line without its "prog: " prefix and newline.
+    std::string last_line(const std::string& prog) const {
+        std::string line = held_;
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+        if (auto cr = line.rfind('\r'); cr != std::string::npos) line.erase(0, cr + 1);
+        if (line.rfind(prog + ": ", 0) == 0) line.erase(0, prog.size() + 2);
+        return line;
+    }
+
+private:
+    std::string held_;
+};
+
+// Pulls an image by running ctr-pull (beside this program, else on PATH);
+// returns the name it printed. Its messages reach our stderr as it prints
+// them (with its progress bars when our stderr is a terminal), except its
+// error, which becomes the Error thrown here. ctr-create so links no HTTP,
+// TLS or registry library: with them, loading and relocating about thirty
+// shared libraries was half of every create's time.
 std::string pull_with_ctr_pull(const std::string& ref) {
     std::string prog = exe_dir() + "/ctr-pull";
     if (::access(prog.c_str(), X_OK) != 0) prog = on_path("ctr-pull");
     if (prog.empty()) throw Error("pull " + ref + ": ctr-pull is neither beside ctr-create nor on PATH");
-    int out[2];
+    int out[2], err[2];
     if (::pipe2(out, O_CLOEXEC) < 0) throw_errno("pipe");
     UniqueFd out_r(out[0]), out_w(out[1]);
+    if (::pipe2(err, O_CLOEXEC) < 0) throw_errno("pipe");
+    UniqueFd err_r(err[0]), err_w(err[1]);
     SpawnOptions so;
     so.in = STDIN_FILENO;
     so.out = out_w.get();
-    so.err = STDERR_FILENO;
-    pid_t pid = spawn({prog, ref}, so);
+    so.err = err_w.get();
+    std::string progress = ::isatty(STDERR_FILENO) ? "--progress=always" : "--progress=never";
+    pid_t pid = spawn({prog, progress, ref}, so);
     out_w.reset();
-    std::string printed = read_until_eof(out_r.get());
-    if (int rc = wait_exit(pid); rc != 0) throw Error("pull " + ref + ": ctr-pull failed (exit status " + std::to_string(rc) + ")");
+    err_w.reset();
+
+    // Both pipes at once: a child blocked on a full one would never close the other.
+    std::string printed;
+    HeldBackRelay relay;
+    struct pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
+    int open_fds = 2;
+    char buf[8192];
+    while (open_fds > 0) {
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("poll ctr-pull's output");
+        }
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+            ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                fds[i].fd = -1;
+                open_fds--;
+            } else if (i == 0) {
+                printed.append(buf, static_cast<size_t>(n));
+            } else {
+                relay.feed(buf, static_cast<size_t>(n));
+            }
+        }
+    }
+    if (int rc = wait_exit(pid); rc != 0) {
+        std::string why = relay.last_line("ctr-pull");
+        if (why.empty()) why = "ctr-pull failed (exit status " + std::to_string(rc) + ")";
+        throw Error(why);
+    }
+    relay.flush();
     while (!printed.empty() && (printed.back() == '\n' || printed.back() == ' ')) printed.pop_back();
     if (auto nl = printed.rfind('\n'); nl != std::string::npos) printed = printed.substr(nl + 1);
     if (printed.empty()) throw Error("pull " + ref + ": ctr-pull printed no image name");
