@@ -26,6 +26,9 @@ teardown() { registry_teardown; }
     run ctr-create "$ref"
     [ "$status" -eq 0 ]
     [[ $output == *"Unable to find image '$ref' locally"* ]]
+    # ctr-pull's own lines come through once, as docker prints them.
+    [ "$(grep -c '^Status: Downloaded newer image for ' <<<"$output")" -eq 1 ]
+    [ "$(grep -c '^Digest: sha256:' <<<"$output")" -eq 1 ]
     id=${lines[-1]}
     [[ $id =~ ^[0-9a-f]{64}$ ]]
     run ctr-start -a "$id"
