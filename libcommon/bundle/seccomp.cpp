@@ -10,6 +10,7 @@
 
 #include "libcommon/bundle/spec.h"
 #include "libcommon/sys/error.h"
+#include "libcommon/sys/spawn.h"
 
 namespace ctr::bundle {
 
@@ -153,12 +154,8 @@ json seccomp_for(const std::optional<std::string>& choice, const std::vector<std
 
 std::string default_seccomp_profile_path() {
     if (const char* env = ::getenv("CTR_SECCOMP_PROFILE"); env && *env) return env;
-    char exe[4096];
-    ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
     std::vector<std::string> candidates;
-    if (n > 0) {
-        std::string dir(exe, static_cast<size_t>(n));
-        dir = dir.substr(0, dir.rfind('/'));
+    if (std::string dir = exe_dir(); !dir.empty()) {
         candidates.push_back(dir + "/../share/seccomp/default.json");
         candidates.push_back(dir + "/../share/ctr/seccomp/default.json");
     }

@@ -26,14 +26,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string exe_dir() {
-    char buf[4096];
-    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0) return {};
-    std::string p(buf, static_cast<size_t>(n));
-    return p.substr(0, p.rfind('/'));
-}
-
 std::string on_path(const std::string& prog) {
     const char* path = ::getenv("PATH");
     std::string rest = path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";

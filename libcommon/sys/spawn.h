@@ -37,6 +37,10 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opts = {})
 // Waits for a child; returns its exit status, or 128 + the signal that ended it.
 int wait_exit(pid_t pid);
 
+// The directory of the running program (from /proc/self/exe, symlinks
+// resolved), "" if it can't be read: where a program finds its companions.
+std::string exe_dir();
+
 // Reads fd (a child's output pipe) until its end, keeping the first `keep` bytes.
 std::string read_until_eof(int fd, size_t keep = std::string::npos);
 
