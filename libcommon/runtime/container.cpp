@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -230,6 +231,22 @@ std::optional<SeccompFilter> container_seccomp(const Globals& g, const Config& c
     return SeccompFilter::compile_cached(c.raw["linux"]["seccomp"], g.root + "/@seccomp-cache");
 }
 
+// The state's owner: uid's name in /etc/passwd, read with fgetpwent (no NSS:
+// this static binary must load no shared object), else runc's "#UID".
+std::string owner_name(uid_t uid) {
+    std::string name = "#" + std::to_string(uid);
+    FILE* f = std::fopen("/etc/passwd", "re");
+    if (!f) return name;
+    while (struct passwd* pw = ::fgetpwent(f)) {
+        if (pw->pw_uid == uid) {
+            name = pw->pw_name;
+            break;
+        }
+    }
+    std::fclose(f);
+    return name;
+}
+
 // Kills what is left in a container's cgroup and removes it; never throws.
 void destroy_cgroup(Cgroup& cg) noexcept {
     try {
@@ -347,8 +364,7 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
         L.st.config = c.raw;
         L.st.systemd_cgroup = g.systemd_cgroup;
         L.st.rootless = g.rootless;
-        struct passwd* pw = getpwuid(geteuid());
-        L.st.owner = pw ? pw->pw_name : "#" + std::to_string(geteuid());  // runc's form for a uid without a name
+        L.st.owner = owner_name(geteuid());
         for (;;) {
             Message m = L.chan.receive();
             if (m.verb != "error") log::debug("init: " + m.verb);
