@@ -17,7 +17,11 @@ CTR_CXXFLAGS := -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -I. \
                 -D_GNU_SOURCE -DCTR_VERSION='"$(VERSION)"' -MMD -MP
 LDLIBS     := -Wl,--as-needed -lsimdjson -larchive -ldeflate -lz -lnettle -lssl -lcrypto -lseccomp -lcurl -ltomlplusplus -lsystemd -lcap -lpthread
 
-PROGRAMS   := $(notdir $(wildcard cmd/ctr-*))
+# Helper programs that only other programs run: built into build/libexec/ctr/,
+# installed into $(PREFIX)/libexec/ctr/, never on PATH.
+LIBEXEC_PROGRAMS := ctr-run-systemd
+LIBEXEC_BINS := $(LIBEXEC_PROGRAMS:%=build/libexec/ctr/%)
+PROGRAMS   := $(filter-out $(LIBEXEC_PROGRAMS),$(notdir $(wildcard cmd/ctr-*)))
 BINS       := $(PROGRAMS:%=bin/%)
 LIB_SRCS   := $(shell find libcommon -name '*.cpp' 2>/dev/null | sort)
 LIB_OBJS   := $(LIB_SRCS:%.cpp=build/%.o)
@@ -32,7 +36,7 @@ SCRIPTS    := $(wildcard scripts/ctr-*)
 .PHONY: all deps test unit integration demo fixtures install clean man tools
 .DEFAULT_GOAL := all
 
-all: $(BINS) man
+all: $(BINS) $(LIBEXEC_BINS) man
 
 build/%.o: %.cpp
 	@mkdir -p $(@D)
@@ -50,12 +54,17 @@ build/libcommon.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-# One rule per program: its own objects plus the library.
+# One rule per program: its own objects plus the library. A program linked
+# statically must not load shared objects at run time (dlopen, NSS): the
+# link fails when the linker warns that it does (see bin/ctr-run below).
 define program_rule
 $(1)_OBJS := $$(patsubst %.cpp,build/%.o,$$(wildcard cmd/$(1)/*.cpp))
 bin/$(1): $$($(1)_OBJS) build/libcommon.a
-	@mkdir -p bin
-	$$(CXX) $$(CXXFLAGS) -o $$@ $$($(1)_OBJS) build/libcommon.a $$(LDLIBS)
+	@mkdir -p bin build
+	$$(CXX) $$(CXXFLAGS) -o $$@ $$($(1)_OBJS) build/libcommon.a $$(LDLIBS) 2>build/$(1).link.log \
+	  || { cat build/$(1).link.log >&2; exit 1; }
+	@cat build/$(1).link.log >&2; if grep -q 'in statically linked applications requires at runtime' build/$(1).link.log; \
+	  then rm -f $$@; echo "$$@: a static program may not dlopen or use NSS (the warning above; see the Makefile)" >&2; exit 1; fi
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
@@ -63,11 +72,18 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 # too; still position independent, so still randomised), with no dynamic
 # loader, relocation of shared libraries or copy-on-write of their pages at
 # each start and at the fork of each init: `run` is about 10% faster than
-# linked dynamically (docs/benchmarks.md). libsystemd is dlopened by the
-# systemd cgroup driver when it is used; that, and user names (state's
-# owner), go through glibc's static dlopen and NSS, which want the glibc
-# ctr-run was built against (the linker says so).
+# linked dynamically (docs/benchmarks.md). A static glibc must not load
+# shared objects (dlopen, NSS: getpwuid and friends), or it would run beside
+# the system's libc.so.6 of another version after a libc6 update: the link
+# fails if the linker warns of any such call (program_rule above). D-Bus
+# (--systemd-cgroup) goes through the helper ctr-run-systemd instead.
 bin/ctr-run: LDLIBS := -static-pie -Wl,--as-needed -lseccomp -lcap -lnettle -lpthread
+
+# The D-Bus half of ctr-run's systemd cgroup driver: libsystemd linked
+# normally (libstdc++ statically, as ctr-run: fewer relocations at start).
+build/libexec/ctr/ctr-run-systemd: build/cmd/ctr-run-systemd/main.o build/libcommon.a
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -o $@ $< build/libcommon.a -static-libstdc++ -static-libgcc -Wl,--as-needed -lsystemd
 
 # ctr-ps lists a thousand containers in a few tens of milliseconds, of which
 # start-up is a good part: the hashing library (used only by -s and ancestor=)
@@ -122,6 +138,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	           $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/ctr
 	install -m 0755 $(BINS) $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/libexec/ctr
+	install -m 0755 $(LIBEXEC_BINS) $(DESTDIR)$(PREFIX)/libexec/ctr/
 	for m in $(MANS); do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$${m##*/}; done
 	for c in share/bash-completion/*; do [ -f "$$c" ] && install -m 0644 $$c $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ || true; done
 	# bash-completion loads completions/<command> on demand: one link per program.

@@ -25,6 +25,15 @@ std::unique_ptr<Cgroup> make_v2_cgroup(std::string dir, std::string mount, bool 
 std::unique_ptr<Cgroup> make_systemd_cgroup(SystemdCgroupPath path, std::unique_ptr<Cgroup> inner,
                                             const nlohmann::json& annotations);
 std::unique_ptr<Cgroup> systemd_cgroup_from_state(const nlohmann::json& saved, std::unique_ptr<Cgroup> inner);
+// One org.systemd.property.NAME annotation's VALUE as a unit property for
+// the helper ({"name", "type", "value"}); throws naming the annotation.
+nlohmann::json systemd_annotation_property(std::string name, std::string value);
+// The helper program that makes the D-Bus calls (ctr-run-systemd): beside
+// the running program's directory in libexec/ctr/ (installed), else in
+// build/libexec/ctr/ (the build tree); throws naming the path when missing.
+std::string systemd_helper();
+// Uses path as the helper instead (test drivers that live elsewhere).
+void set_systemd_helper(std::string path);
 
 // Linux resources as used on update: the given members, plus the default
 // device rules after the given ones when devices are given.

@@ -3,6 +3,7 @@
 // independently of) ctr-run. Not installed; built into build/tests/tools/.
 //
 //   ctr-runtime-probe cgroup run [HOST] [--systemd] [--detach] CONFIG ID STATE -- CMD...
+//       (--systemd runs the build tree's build/libexec/ctr/ctr-run-systemd)
 //       for_container(CONFIG, ID); fork CMD blocked; create(child); write
 //       describe() to STATE; let CMD run. Waits and exits with CMD's status,
 //       or with --detach prints the child's pid and leaves it running.
@@ -37,10 +38,12 @@
 
 #include "libcommon/cli/main.h"
 #include "libcommon/runtime/cgroup.h"
+#include "libcommon/runtime/cgroup_drivers.h"
 #include "libcommon/runtime/cgroup_host.h"
 #include "libcommon/runtime/seccomp.h"
 #include "libcommon/sys/error.h"
 #include "libcommon/sys/fd.h"
+#include "libcommon/sys/spawn.h"
 
 using nlohmann::json;
 using namespace ctr;
@@ -280,6 +283,8 @@ int probe_main(int argc, char** argv) {
     if (args.size() < 2) throw Error("usage: ctr-runtime-probe cgroup|seccomp ...");
     std::string what = args[0], op = args[1];
     std::vector<std::string> rest(args.begin() + 2, args.end());
+    // --systemd: the build tree's helper, seen from build/tests/tools/.
+    set_systemd_helper(exe_dir() + "/../../libexec/ctr/ctr-run-systemd");
     if (what == "cgroup" && op == "run") return cgroup_run(rest);
     if (what == "cgroup") {
         rest.insert(rest.begin(), op);

@@ -11,6 +11,7 @@
 
 #include "libcommon/runtime/cgroup.h"
 #include "libcommon/runtime/cgroup_devices_bpf.h"
+#include "libcommon/runtime/cgroup_drivers.h"
 #include "libcommon/runtime/cgroup_host.h"
 #include "libcommon/runtime/cgroup_resources.h"
 #include "libcommon/runtime/cgroup_stats.h"
@@ -134,6 +135,23 @@ TEST_CASE("systemd slice:prefix:name paths") {
     CHECK(parse_systemd_cgroups_path(":docker:x", "id").path == "/system.slice/docker-x.scope");
     CHECK(parse_systemd_cgroups_path("system.slice::x", "id").unit == "x.scope");
     CHECK(error_of([] { parse_systemd_cgroups_path("/a/b", "id"); }).find("slice:prefix:name") != std::string::npos);
+}
+
+TEST_CASE("org.systemd.property annotations: the typed properties the systemd helper sends") {
+    auto prop = [](const char* name, const char* type, json value) {
+        return json{{"name", name}, {"type", type}, {"value", value}};
+    };
+    CHECK(systemd_annotation_property("CollectMode", "'inactive-or-failed'") ==
+          prop("CollectMode", "s", "inactive-or-failed"));
+    CHECK(systemd_annotation_property("Delegate", " true ") == prop("Delegate", "b", true));
+    CHECK(systemd_annotation_property("CPUWeight", "uint64 300") == prop("CPUWeight", "t", 300));
+    CHECK(systemd_annotation_property("Nice", "-5") == prop("Nice", "i", -5));
+    CHECK(systemd_annotation_property("TimeoutStopSec", "5") == prop("TimeoutStopUSec", "t", 5000000));
+    CHECK(systemd_annotation_property("RuntimeMaxSec", "1.5") == prop("RuntimeMaxUSec", "t", 1500000));
+    CHECK(error_of([] { systemd_annotation_property("CPUWeight", "lots"); }) ==
+          "annotations.org.systemd.property.CPUWeight: can't read the value \"lots\"");
+    CHECK(error_of([] { systemd_annotation_property("A_b", "1"); }).find("not a systemd property name") !=
+          std::string::npos);
 }
 
 TEST_CASE("linux.resources: types, zero means unset, errors name the field") {
