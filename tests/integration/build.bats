@@ -8,6 +8,8 @@ load helpers
     for d in "$CTR_SRC"/cmd/ctr-*; do
         [ -d "$d" ] || continue
         p=$BIN/$(basename "$d")
+        # Helpers only other programs run are built into build/libexec/ctr/.
+        [ -x "$p" ] || p=$CTR_SRC/build/libexec/ctr/$(basename "$d")
         [ -x "$p" ]
         run "$p" --version
         [ "$status" -eq 0 ]

@@ -4,10 +4,11 @@
 
 load helpers
 
-# The programs a user runs (setup helpers are not among them).
+# The programs a user runs (setup helpers are not among them), and the
+# helpers they run (build/libexec/ctr/).
 user_programs() {
     local p
-    for p in "$BIN"/ctr-* "$CTR_SRC"/scripts/ctr-*; do
+    for p in "$BIN"/ctr-* "$CTR_SRC"/scripts/ctr-* "$CTR_SRC"/build/libexec/ctr/ctr-*; do
         case ${p##*/} in ctr-sh-setup | ctr-install-deps | ctr-busybox-rootfs) continue ;; esac
         echo "$p"
     done
