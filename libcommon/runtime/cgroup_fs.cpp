@@ -120,6 +120,10 @@ void remove_files(const std::string& dir) {
 }
 
 void remove_one(const std::string& dir, bool fake) {
+    // Most cgroups have no children: one rmdir, without reading the
+    // directory (a kernfs readdir per hierarchy, eleven on v1, on the path
+    // of every delete).
+    if (!fake && (::rmdir(dir.c_str()) == 0 || errno == ENOENT)) return;
     for (const auto& sub : subdirs(dir)) remove_one(sub, fake);
     if (fake) remove_files(dir);
     // Tasks that were just killed leave their cgroup a little later.
