@@ -88,7 +88,7 @@ int create_main(int argc, char** argv) {
         ("l,label", "Set a label KEY=VALUE", strs(), "KV")
         ("init", "Run an init (catatonit) as PID 1 that forwards signals and reaps zombies")
         ("pull", "Pull the image: missing (default), always, never", str(), "WHEN")
-        ("runtime", "OCI runtime binary (default: $CTR_RUNTIME, ctr-run, runc)", str(), "PATH")
+        ("runtime", "OCI runtime: a path, or a name on PATH (default: $CTR_RUNTIME, ctr-run, runc)", str(), "PATH")
         ("runtime-root", "The runtime's --root (default: $CTR_RUNTIME_ROOT, else the runtime's own)", str(), "DIR")
         ("cgroup-parent", "Parent cgroup (default: $CTR_CGROUP_PARENT, else /ctr)", str(), "PATH")
         ("help", "Show this help")
@@ -257,7 +257,7 @@ int create_main(int argc, char** argv) {
             const char* v = ::getenv(name);
             return std::string(v ? v : "");
         };
-        req.runtime = r.count("runtime") ? r["runtime"].as<std::string>() : env_or("CTR_RUNTIME");
+        if (r.count("runtime")) req.runtime = r["runtime"].as<std::string>();  // else $CTR_RUNTIME, ...
         req.runtime_root = r.count("runtime-root") ? r["runtime-root"].as<std::string>() : env_or("CTR_RUNTIME_ROOT");
         req.cgroup_parent = r.count("cgroup-parent") ? r["cgroup-parent"].as<std::string>() : env_or("CTR_CGROUP_PARENT");
     } catch (const ExitError&) {

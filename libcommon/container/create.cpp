@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "libcommon/bundle/user.h"
@@ -185,8 +186,20 @@ json string_array(const std::vector<std::string>& v) { return v.empty() ? json(n
 
 }  // namespace
 
+std::string runtime_binary(const std::string& name, const std::string& what) {
+    if (name.find('/') == std::string::npos) {
+        std::string found = on_path(name);
+        if (found.empty()) throw Error(what + ": " + name + " is not on PATH (name the runtime by its path)");
+        return found;
+    }
+    // The monitor runs it later, from another directory.
+    std::string path = name[0] == '/' ? name : std::filesystem::current_path().string() + "/" + name;
+    if (::access(path.c_str(), X_OK) != 0) throw_errno(what + ": " + name);
+    return path;
+}
+
 std::string default_runtime() {
-    if (const char* env = ::getenv("CTR_RUNTIME"); env && *env) return env;
+    if (const char* env = ::getenv("CTR_RUNTIME"); env && *env) return runtime_binary(env, "CTR_RUNTIME");
     std::string beside = exe_dir() + "/ctr-run";
     if (::access(beside.c_str(), X_OK) == 0) return beside;
     if (auto p = on_path("ctr-run"); !p.empty()) return p;
@@ -195,6 +208,7 @@ std::string default_runtime() {
 }
 
 std::string create(const store::Store& store, CreateRequest req) {
+    req.runtime = req.runtime.empty() ? default_runtime() : runtime_binary(req.runtime, "--runtime");
     // The image, pulled first if asked to or missing.
     auto hold = store.hold();
     std::optional<store::Image> image;
@@ -219,7 +233,6 @@ std::string create(const store::Store& store, CreateRequest req) {
         ::gethostname(h, sizeof h - 1);
         o.hostname = h;
     }
-    if (req.runtime.empty()) req.runtime = default_runtime();
     if (o.cgroups_path.empty()) {
         std::string parent = req.cgroup_parent.empty() ? "/ctr" : req.cgroup_parent;
         if (parent[0] != '/') parent = "/" + parent;

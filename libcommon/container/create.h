@@ -44,6 +44,10 @@ struct CreateRequest {
 // The runtime a container uses when none is named: $CTR_RUNTIME, else ctr-run
 // beside this program, else ctr-run on PATH, else runc on PATH.
 std::string default_runtime();
+// The runtime named NAME (--runtime, CTR_RUNTIME: WHAT) as an absolute path:
+// a bare name is looked up on PATH, a relative path made absolute (the
+// monitor runs it later, elsewhere). Throws naming WHAT when it isn't there.
+std::string runtime_binary(const std::string& name, const std::string& what);
 
 // Creates the container and returns its id. Holds Store::hold() from
 // unpacking the image's layers until container.json names the image. On

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "libcommon/cli/main.h"
+#include "libcommon/container/create.h"
 #include "libcommon/container/record.h"
 #include "libcommon/store/fsutil.h"
 #include "libcommon/sys/error.h"
@@ -105,7 +106,9 @@ int start_container(const std::string& dir, const StartOptions& o) {
     if (o.no_start)
         throw ExitError(1, "You cannot attach to a stopped container, start it first");
     if (!o.runtime.empty())
-        rec = update_record(p, [&](json& r) { r["HostConfig"]["Runtime"] = o.runtime; });
+        rec = update_record(p, [&, bin = runtime_binary(o.runtime, "--runtime")](json& r) {
+            r["HostConfig"]["Runtime"] = bin;
+        });
 
     std::string status = state.value("Status", "created");
     if (status == "running" || status == "paused") {

@@ -103,6 +103,30 @@ teardown() { ctr_teardown; }
     [ "$(mounts_under "$TEST_DIR")" -eq 1 ]
 }
 
+@test "the runtime named without a path is found on PATH and recorded by its path; a missing one is refused" {
+    CTR_RUNTIME=runc run ctr-create busybox echo from-runc
+    [ "$status" -eq 0 ]
+    id=$output
+    [ "$(record "$id" .HostConfig.Runtime)" = "$(command -v runc)" ]
+    run ctr-start -a "$id"
+    [ "$status" -eq 0 ]
+    [ "$output" = from-runc ]
+    # A relative path is made absolute: the monitor runs it from elsewhere.
+    cd "$CTR_SRC"
+    id=$(ctr-create --runtime bin/ctr-run busybox true)
+    [ "$(record "$id" .HostConfig.Runtime)" = "$CTR_SRC/bin/ctr-run" ]
+    cd /
+    ctr-rm "$id" >/dev/null
+    CTR_RUNTIME=no-such-runtime run ctr-create busybox
+    [ "$status" -eq 1 ]
+    [ "$output" = "ctr-create: CTR_RUNTIME: no-such-runtime is not on PATH (name the runtime by its path)" ]
+    run ctr-create --runtime ./no/such busybox
+    [ "$status" -eq 1 ]
+    [ "$output" = "ctr-create: --runtime: ./no/such: No such file or directory" ]
+    [ "$(ls "$CTR_ROOT/containers" | wc -l)" -eq 1 ]
+    [ "$(mounts_under "$TEST_DIR")" -eq 0 ]
+}
+
 @test "the store keeps an image while a container uses it" {
     id=$(ctr-create busybox)
     [ "$(record "$id" .Image)" != null ]
