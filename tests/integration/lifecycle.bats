@@ -45,6 +45,28 @@ teardown() { ctr_teardown; }
     [[ $output == *"is not running"* ]]
 }
 
+@test "ctr-exec -dt: the command gets a terminal and runs on after ctr-exec returns; one that can't start is an error" {
+    id=$(ctr-create --runtime "$BIN/ctr-run" busybox sleep 100 | ctr-start -d)
+    wait_until 10 status_is "$id" running
+    run ctr-exec -dt "$id" sh -c 'tty >/tmp/tty; sleep 0.5; echo done >>/tmp/tty'
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+    wait_until 10 sh -c "ctr-exec $id cat /tmp/tty | grep -q done"
+    [ "$(ctr-exec "$id" head -1 /tmp/tty)" = /dev/pts/0 ]
+    # Nothing stays behind once the command is done.
+    wait_until 10 sh -c "! pgrep -f '[e]xec --pid-file .* $id'"
+    run ctr-exec -dit "$id" no-such-command
+    [ "$status" -ne 0 ]
+    [[ $output == *no-such-command* ]]
+    # runc detaches from a terminal only through a console socket.
+    id2=$(ctr-create --runtime runc busybox sleep 100 | ctr-start -d)
+    wait_until 10 status_is "$id2" running
+    run ctr-exec -d -t "$id2" true
+    [ "$status" -eq 1 ]
+    [ "$output" = "ctr-exec: -d with -t needs ctr-run as the container's runtime ($(command -v runc) detaches from a terminal only through a console socket)" ]
+    ctr-rm -f "$id" "$id2" >/dev/null
+}
+
 @test "a container made with no runtime root stays at the runtime's default, whatever CTR_RUNTIME_ROOT says later" {
     # A runtime that logs the CTR_RUNTIME_ROOT it sees, then runs ctr-run
     # with the test's root (its "own default" here).
