@@ -212,6 +212,7 @@ int prune_main(int argc, char** argv) {
         ("a,all", "Remove every image no container uses, not just dangling ones")
         ("f,force", "Do not prompt for confirmation")
         ("volumes", "Also remove volumes no container uses")
+        ("images", "Only images, as docker image prune: dangling ones (with -a, every image no container uses)")
         ("filter", "Filter: until=TIME (created before), label=KEY[=VALUE], label!=KEY[=VALUE]",
          cxxopts::value<std::vector<std::string>>(), "F")
         ("dry-run", "Show what would be removed, remove nothing")
@@ -247,20 +248,27 @@ int prune_main(int argc, char** argv) {
             }
         }
     bool all = r.count("all") > 0, dry = r.count("dry-run") > 0, volumes = r.count("volumes") > 0;
+    bool images_only = r.count("images") > 0;
+    if (images_only && volumes) throw ctr::ExitError(125, "--images and --volumes don't go together");
 
     if (!r.count("force") && !dry && ::isatty(0) && ::isatty(2)) {
-        std::cerr << "WARNING! This will remove:\n  - all stopped containers\n"
-                  << (volumes ? "  - all volumes not used by at least one container\n" : "")
-                  << (all ? "  - all images without at least one container associated to them\n" : "  - all dangling images\n")
-                  << "  - unused build cache\n  - blobs and unpacked layers no image references\n"
-                  << "Are you sure you want to continue? [y/N] " << std::flush;
+        if (images_only)
+            std::cerr << (all ? "WARNING! This will remove all images without at least one container associated to them.\n"
+                              : "WARNING! This will remove all dangling images.\n");
+        else
+            std::cerr << "WARNING! This will remove:\n  - all stopped containers\n"
+                      << (volumes ? "  - all volumes not used by at least one container\n" : "")
+                      << (all ? "  - all images without at least one container associated to them\n"
+                              : "  - all dangling images\n")
+                      << "  - unused build cache\n  - blobs and unpacked layers no image references\n";
+        std::cerr << "Are you sure you want to continue? [y/N] " << std::flush;
         std::string answer;
         std::getline(std::cin, answer);
         if (answer != "y" && answer != "Y" && answer != "yes") return 0;
     }
 
     int64_t total = 0;
-    auto cs = ctr::store::load_containers(store.containers_dir());
+    auto cs = images_only ? std::vector<ctr::store::ContainerView>{} : ctr::store::load_containers(store.containers_dir());
     std::vector<std::string> gone;
     for (auto& c : cs) {
         if (!stopped(c) || !filters.match(c.created, container_labels(c))) continue;

@@ -98,7 +98,7 @@ teardown() { ctr_teardown; }
     [ "$status" -eq 0 ]
 }
 
-@test "container prune removes stopped and created containers, keeps running ones; image prune points to ctr-prune" {
+@test "container prune removes stopped and created containers, keeps running ones; image prune keeps containers" {
     done_id=$(ctr-docker run -d busybox true)
     wait_until 10 status_is "$done_id" exited
     created=$(ctr-docker create busybox true)
@@ -111,9 +111,12 @@ teardown() { ctr_teardown; }
     [ ! -e "$CTR_ROOT/containers/$done_id" ] && [ ! -e "$CTR_ROOT/containers/$created" ]
     [ -e "$CTR_ROOT/containers/$up" ]
     ctr-docker rm -f "$up" >/dev/null
-    run ctr-docker image prune
-    [ "$status" -eq 125 ]
-    [[ $output == *ctr-prune* ]]
+    # image prune leaves containers alone (ctr-prune --images; prune.bats).
+    stopped=$(ctr-docker create busybox true)
+    run ctr-docker image prune -f
+    [ "$status" -eq 0 ]
+    [[ ${lines[-1]} == "Total reclaimed space: "* ]]
+    [ -e "$CTR_ROOT/containers/$stopped" ]
 }
 
 @test "attach redraws a waiting shell's prompt; Ctrl-P Ctrl-Q says read escape sequence and exits 1; kill returns once ended" {

@@ -76,6 +76,36 @@ store_intact() {
     [ "$(mounts_under "$TEST_DIR")" = 0 ]
 }
 
+@test "--images (docker image prune): only images; containers and volumes stay; -a every unused one" {
+    old=$(tiny_image moving:1 b)
+    tiny_image moving:1 c >/dev/null  # the first one is now dangling
+    keep=$(tiny_image keep:1 a)
+    stopped=$(ctr-create busybox true)
+    mkdir -p "$CTR_ROOT/volumes/unused"
+    run ctr-docker image prune </dev/null
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "Deleted Images:" ]
+    [[ $output == *"deleted: $old"* ]]
+    [[ $output != *Containers* ]]
+    [ "${lines[-1]}" != "Total reclaimed space: 0B" ]
+    [[ ${lines[-1]} == "Total reclaimed space: "* ]]
+    [ -d "$CTR_ROOT/containers/$stopped" ]
+    [ -d "$CTR_ROOT/volumes/unused" ]
+    [ "$(ctr-images -q --no-trunc keep:1)" = "$keep" ]
+    # Nothing dangling left: just the total.
+    run ctr-prune --images
+    [ "$output" = "Total reclaimed space: 0B" ]
+    # -a: every image no container uses; busybox stays for the stopped container.
+    run ctr-docker image prune -a -f
+    [[ $output == *"untagged: keep:1"* ]]
+    [[ $output == *"untagged: moving:1"* ]]
+    [ "$(ctr-images --format '{{.Repository}}')" = busybox ]
+    store_intact
+    run ctr-prune --images --volumes
+    [ "$status" -eq 125 ]
+    [ "$output" = "ctr-prune: --images and --volumes don't go together" ]
+}
+
 @test "--filter until= and label=; bad filters are refused" {
     a=$(ctr-create --label keep=yes busybox true)
     b=$(ctr-create --label keep=no busybox true)
