@@ -1,7 +1,6 @@
 #include "libcommon/container/create.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -84,46 +83,11 @@ std::string pull_with_ctr_pull(const std::string& ref) {
     std::string prog = exe_dir() + "/ctr-pull";
     if (::access(prog.c_str(), X_OK) != 0) prog = on_path("ctr-pull");
     if (prog.empty()) throw Error("pull " + ref + ": ctr-pull is neither beside ctr-create nor on PATH");
-    int out[2], err[2];
-    if (::pipe2(out, O_CLOEXEC) < 0) throw_errno("pipe");
-    UniqueFd out_r(out[0]), out_w(out[1]);
-    if (::pipe2(err, O_CLOEXEC) < 0) throw_errno("pipe");
-    UniqueFd err_r(err[0]), err_w(err[1]);
-    SpawnOptions so;
-    so.in = STDIN_FILENO;
-    so.out = out_w.get();
-    so.err = err_w.get();
     std::string progress = ::isatty(STDERR_FILENO) ? "--progress=always" : "--progress=never";
-    pid_t pid = spawn({prog, progress, ref}, so);
-    out_w.reset();
-    err_w.reset();
-
-    // Both pipes at once: a child blocked on a full one would never close the other.
-    std::string printed;
+    PipedChild child = spawn_piped({prog, progress, ref}, STDIN_FILENO);
     HeldBackRelay relay;
-    struct pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
-    int open_fds = 2;
-    char buf[8192];
-    while (open_fds > 0) {
-        if (::poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("poll ctr-pull's output");
-        }
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-            ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) {
-                fds[i].fd = -1;
-                open_fds--;
-            } else if (i == 0) {
-                printed.append(buf, static_cast<size_t>(n));
-            } else {
-                relay.feed(buf, static_cast<size_t>(n));
-            }
-        }
-    }
-    if (int rc = wait_exit(pid); rc != 0) {
+    std::string printed = drain(child, [&](const char* p, size_t n) { relay.feed(p, n); });
+    if (int rc = wait_exit(child.pid); rc != 0) {
         std::string why = relay.last_line("ctr-pull");
         if (why.empty()) why = "ctr-pull failed (exit status " + std::to_string(rc) + ")";
         throw Error(why);

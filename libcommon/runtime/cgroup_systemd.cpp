@@ -148,22 +148,12 @@ json call_helper(const std::string& helper, const std::string& verb, const json&
         done += static_cast<size_t>(n);
     }
     ::lseek(in.get(), 0, SEEK_SET);
-    int out[2], err[2];
-    if (::pipe2(out, O_CLOEXEC) < 0) throw_errno("pipe");
-    UniqueFd out_r(out[0]), out_w(out[1]);
-    if (::pipe2(err, O_CLOEXEC) < 0) throw_errno("pipe");
-    UniqueFd err_r(err[0]), err_w(err[1]);
-    SpawnOptions so;
-    so.in = in.get();
-    so.out = out_w.get();
-    so.err = err_w.get();
-    pid_t pid = spawn({helper, verb}, so);
-    out_w.reset();
-    err_w.reset();
-    // The helper writes to stderr only when it fails, just before it exits.
-    std::string printed = read_until_eof(out_r.get(), 65536);
-    std::string message = read_until_eof(err_r.get(), 65536);
-    int status = wait_exit(pid);
+    PipedChild child = spawn_piped({helper, verb}, in.get());
+    std::string message;  // the helper writes to stderr only when it fails
+    std::string printed = drain(child, [&](const char* p, size_t n) {
+        if (message.size() < 65536) message.append(p, n);
+    });
+    int status = wait_exit(child.pid);
     log::debug("systemd: " + helper + " " + verb + " " + text + " -> " + std::to_string(status) + " " +
                (status == 0 ? printed : message));
     if (status == 0) {

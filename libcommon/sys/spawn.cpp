@@ -1,6 +1,7 @@
 #include "libcommon/sys/spawn.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -103,6 +104,50 @@ std::string exe_dir() {
     if (n <= 0) return {};
     std::string p(buf, static_cast<size_t>(n));
     return p.substr(0, p.rfind('/'));
+}
+
+PipedChild spawn_piped(const std::vector<std::string>& argv, int in) {
+    int out[2], err[2];
+    if (::pipe2(out, O_CLOEXEC) < 0) throw_errno("pipe");
+    UniqueFd out_r(out[0]), out_w(out[1]);
+    if (::pipe2(err, O_CLOEXEC) < 0) throw_errno("pipe");
+    UniqueFd err_r(err[0]), err_w(err[1]);
+    SpawnOptions so;
+    so.in = in;
+    so.out = out_w.get();
+    so.err = err_w.get();
+    PipedChild c;
+    c.pid = spawn(argv, so);
+    c.out = std::move(out_r);
+    c.err = std::move(err_r);
+    return c;
+}
+
+std::string drain(PipedChild& child, const std::function<void(const char*, size_t)>& on_err) {
+    std::string printed;
+    struct pollfd fds[2] = {{child.out.get(), POLLIN, 0}, {child.err.get(), POLLIN, 0}};
+    int open_fds = 2;
+    char buf[8192];
+    while (open_fds > 0) {
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("poll a child's output");
+        }
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+            ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                fds[i].fd = -1;
+                open_fds--;
+            } else if (i == 0) {
+                printed.append(buf, static_cast<size_t>(n));
+            } else {
+                on_err(buf, static_cast<size_t>(n));
+            }
+        }
+    }
+    return printed;
 }
 
 std::string read_until_eof(int fd, size_t keep) {

@@ -10,9 +10,12 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "libcommon/sys/fd.h"
 
 namespace ctr {
 
@@ -40,6 +43,22 @@ int wait_exit(pid_t pid);
 // The directory of the running program (from /proc/self/exe, symlinks
 // resolved), "" if it can't be read: where a program finds its companions.
 std::string exe_dir();
+
+// A child whose standard output and error come to us through pipes.
+struct PipedChild {
+    pid_t pid = -1;
+    UniqueFd out, err;  // the read ends
+};
+
+// spawn() with standard input `in` (ours, or -1 for /dev/null) and standard
+// output and error to pipes.
+PipedChild spawn_piped(const std::vector<std::string>& argv, int in = -1);
+
+// Reads both of the child's pipes until both end, never waiting on one while
+// the child is blocked writing the other. Returns what it printed on
+// standard output; each piece of its standard error goes to on_err as it
+// comes. Does not wait for the child.
+std::string drain(PipedChild& child, const std::function<void(const char*, size_t)>& on_err);
 
 // Reads fd (a child's output pipe) until its end, keeping the first `keep` bytes.
 std::string read_until_eof(int fd, size_t keep = std::string::npos);
