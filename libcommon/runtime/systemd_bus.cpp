@@ -163,16 +163,21 @@ void append_property(sd_bus_message* m, const json& p, size_t index) {
     check(r, "build the systemd property " + name);
 }
 
+// Connects b and starts m, a call of the manager's METHOD(unit, "replace", ...).
+void begin_unit_call(Bus& b, Message& m, const char* method, const std::string& unit, const std::string& what) {
+    connect(b);
+    check(sd_bus_message_new_method_call(b.bus, &m.m, kService, kPath, kManager, method), what);
+    check(sd_bus_message_append(m.m, "ss", unit.c_str(), "replace"), what);
+}
+
 }  // namespace
 
 json systemd_start_transient_unit(const std::string& unit, const json& properties) {
     if (!properties.is_array()) throw SystemdBadProperty("properties: expected an array");
     const std::string what = "start the systemd unit " + unit;
     Bus b;
-    connect(b);
     Message m;
-    check(sd_bus_message_new_method_call(b.bus, &m.m, kService, kPath, kManager, "StartTransientUnit"), what);
-    check(sd_bus_message_append(m.m, "ss", unit.c_str(), "replace"), what);
+    begin_unit_call(b, m, "StartTransientUnit", unit, what);
     check(sd_bus_message_open_container(m.m, 'a', "(sv)"), what);
     for (size_t i = 0; i < properties.size(); i++) append_property(m.m, properties[i], i);
     check(sd_bus_message_close_container(m.m), what);
@@ -184,10 +189,8 @@ json systemd_start_transient_unit(const std::string& unit, const json& propertie
 json systemd_stop_unit(const std::string& unit) {
     const std::string what = "stop the systemd unit " + unit;
     Bus b;
-    connect(b);
     Message m;
-    check(sd_bus_message_new_method_call(b.bus, &m.m, kService, kPath, kManager, "StopUnit"), what);
-    check(sd_bus_message_append(m.m, "ss", unit.c_str(), "replace"), what);
+    begin_unit_call(b, m, "StopUnit", unit, what);
     return call_job(what, m, "org.freedesktop.systemd1.NoSuchUnit", "no-such-unit", b);
 }
 
