@@ -2,10 +2,8 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,8 +13,7 @@
 
 #include "libcommon/runtime/cgroup_host.h"
 #include "libcommon/sys/error.h"
-
-extern char** environ;
+#include "libcommon/sys/spawn.h"
 
 namespace ctr::preflight {
 
@@ -101,19 +98,15 @@ std::string read_text(const std::string& path, bool& ok) {
 
 // Runs `modprobe -q NAME`, quietly; "" if it ran and succeeded, else why not.
 std::string modprobe(const char* name) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    for (int fd = 0; fd <= 2; fd++) posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", fd ? O_WRONLY : O_RDONLY, 0);
-    char* argv[] = {const_cast<char*>("modprobe"), const_cast<char*>("-q"), const_cast<char*>(name), nullptr};
+    SpawnOptions so;  // stdin, stdout and stderr: /dev/null
+    so.search_path = true;
     pid_t pid;
-    int err = posix_spawnp(&pid, "modprobe", &fa, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (err == ENOENT) return "modprobe is not installed";
-    if (err != 0) return "modprobe could not be run";
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    try {
+        pid = spawn({"modprobe", "-q", name}, so);
+    } catch (const SpawnError& e) {
+        return e.err == ENOENT ? "modprobe is not installed" : "modprobe could not be run";
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
+    if (wait_exit(pid) == 0) return "";
     return std::string("modprobe ") + name + " failed";
 }
 

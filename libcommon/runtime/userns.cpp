@@ -1,16 +1,13 @@
 #include "libcommon/runtime/userns.h"
 
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "libcommon/sys/error.h"
 #include "libcommon/sys/fd.h"
-
-extern char** environ;
+#include "libcommon/sys/spawn.h"
 
 namespace ctr::runtime {
 
@@ -35,19 +32,19 @@ void run_map_helper(const std::string& helper, const std::string& field, pid_t p
     std::vector<std::string> args = {helper, std::to_string(pid)};
     for (const auto& m : maps)
         for (uint32_t v : {m.container_id, m.host_id, m.size}) args.push_back(std::to_string(v));
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t child;
-    int err = posix_spawnp(&child, helper.c_str(), nullptr, nullptr, argv.data(), environ);
     std::string why = "config.json: " + field + ": mapping more than your own id as uid " +
                       std::to_string(geteuid()) + " needs " + helper;
-    if (err == ENOENT) throw Error(why + " (Debian package uidmap), which is not installed");
-    if (err) throw_errno(why + ": run it", err);
-    int status = 0;
-    while (waitpid(child, &status, 0) < 0)
-        if (errno != EINTR) throw_errno("wait for " + helper);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    SpawnOptions so;  // its complaints go to our stderr
+    if (fcntl(STDERR_FILENO, F_GETFD) >= 0) so.err = STDERR_FILENO;
+    so.search_path = true;
+    pid_t child;
+    try {
+        child = spawn(args, so);
+    } catch (const SpawnError& e) {
+        if (e.err == ENOENT) throw Error(why + " (Debian package uidmap), which is not installed");
+        throw_errno(why + ": run it", e.err);
+    }
+    if (wait_exit(child) != 0)
         throw Error(why + ", which refused it (are the ids in /etc/sub" + (helper == "newuidmap" ? "uid" : "gid") +
                     " for this user?)");
 }

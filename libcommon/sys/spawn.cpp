@@ -86,8 +86,9 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opts) {
     if (!opts.cwd.empty()) posix_spawn_file_actions_addchdir_np(&act.a, opts.cwd.c_str());
 
     pid_t pid;
-    int rc = ::posix_spawn(&pid, cargv[0], &act.a, &attr.a, cargv.data(), envp.data());
-    if (rc != 0) throw Error("exec " + argv[0] + ": " + std::strerror(rc));
+    int rc = (opts.search_path ? ::posix_spawnp : ::posix_spawn)(&pid, cargv[0], &act.a, &attr.a, cargv.data(),
+                                                                  envp.data());
+    if (rc != 0) throw SpawnError("exec " + argv[0] + ": " + std::strerror(rc), rc);
     return pid;
 }
 

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "libcommon/sys/error.h"
 #include "libcommon/sys/fd.h"
 
 namespace ctr {
@@ -29,12 +30,21 @@ struct SpawnOptions {
     // Variables of our environment the child does not get ("NAME").
     std::vector<std::string> env_drop;
     bool new_session = false;  // setsid() in the child
+    bool search_path = false;  // argv[0] is a name looked up on PATH
 };
 
-// Starts argv[0] (a path) with argv, our environment (less opts.env_drop), an empty signal mask
-// and default signal dispositions, and only the descriptors named in opts
-// (every other descriptor of ours is close-on-exec). Returns the child's pid;
-// throws ctr::Error("exec PATH: …") when it could not be started.
+// The program could not be started; err is why (ENOENT: not there).
+class SpawnError : public Error {
+public:
+    SpawnError(const std::string& message, int err) : Error(message), err(err) {}
+    int err;
+};
+
+// Starts argv[0] (a path, or with opts.search_path a name on PATH) with
+// argv, our environment (less opts.env_drop), an empty signal mask and
+// default signal dispositions, and only the descriptors named in opts (every
+// other descriptor of ours is close-on-exec). Returns the child's pid;
+// throws SpawnError("exec PATH: …") when it could not be started.
 pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opts = {});
 
 // Waits for a child; returns its exit status, or 128 + the signal that ended it.
