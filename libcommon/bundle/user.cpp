@@ -10,22 +10,11 @@
 
 #include "libcommon/sys/error.h"
 #include "libcommon/sys/fd.h"
+#include "libcommon/sys/text.h"
 
 namespace ctr::bundle {
 
 namespace {
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-    std::vector<std::string_view> out;
-    size_t start = 0;
-    while (true) {
-        size_t pos = s.find(sep, start);
-        out.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
-        if (pos == std::string_view::npos) break;
-        start = pos + 1;
-    }
-    return out;
-}
 
 std::optional<uint32_t> parse_id(std::string_view s) {
     if (s.empty()) return std::nullopt;

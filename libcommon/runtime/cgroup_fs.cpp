@@ -33,6 +33,20 @@ void Dir::write(const std::string& name, const std::string& value) const {
     if (int err = try_write(name, value)) throw_errno("write " + value + " to " + file(name), err);
 }
 
+void Writer::write(const std::string& value) {
+    if (!fd_) {
+        int flags = O_WRONLY | O_CLOEXEC | (dir_.fake ? O_CREAT | O_APPEND : O_TRUNC);
+        fd_.reset(::open(dir_.file(name_).c_str(), flags, 0644));
+        if (!fd_) throw_errno("write " + value + " to " + dir_.file(name_));
+    }
+    std::string data = dir_.fake ? value + "\n" : value;
+    ssize_t n;
+    do {
+        n = ::write(fd_.get(), data.data(), data.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("write " + value + " to " + dir_.file(name_));
+}
+
 std::optional<std::string> Dir::read(const std::string& name) const {
     UniqueFd fd(::open(file(name).c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {

@@ -1,8 +1,8 @@
 // Reading and writing cgroup files, with the errors users need to see
 // ("write 100 to /sys/fs/cgroup/pids/x/pids.max: Invalid argument").
 //
-// A cgroup file takes one value per write(2), so every write opens, writes
-// once and closes. In a fake tree (tests) writes create missing files and
+// A cgroup file takes one value per write(2): Dir::write opens, writes once
+// and closes; a Writer keeps one descriptor for a run of values. In a fake tree (tests) writes create missing files and
 // append, so a test can read back every value written, in order.
 #pragma once
 
@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "libcommon/sys/fd.h"
 
 namespace ctr::runtime::cgfs {
 
@@ -29,6 +31,21 @@ struct Dir {
     std::string read_required(const std::string& name) const;
     bool has(const std::string& name) const;
     bool exists() const;
+};
+
+// Writes to one file of a Dir through one descriptor, opened at the first
+// write: for files that take one value per write(2), such as v1's
+// devices.allow and devices.deny, where a container's rules are a dozen
+// writes. Errors read as Dir::write's.
+class Writer {
+public:
+    Writer(const Dir& dir, std::string name) : dir_(dir), name_(std::move(name)) {}
+    void write(const std::string& value);
+
+private:
+    const Dir& dir_;
+    std::string name_;
+    UniqueFd fd_;
 };
 
 // Creates dir and its missing parents; returns the directories it made, top first.

@@ -2,42 +2,18 @@
 
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <vector>
 
 #include "libcommon/sys/error.h"
+#include "libcommon/sys/text.h"
 
 namespace ctr::runtime {
 
 namespace {
 
-std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> out;
-    std::string cur;
-    for (char c : s) {
-        if (c == sep) {
-            out.push_back(cur);
-            cur.clear();
-        } else {
-            cur += c;
-        }
-    }
-    out.push_back(cur);
-    return out;
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw_errno("read " + path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // mountinfo escapes blanks and backslashes as \ooo.
-std::string unescape_octal(const std::string& s) {
+std::string unescape_octal(std::string_view s) {
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '\\' && i + 3 < s.size() && std::isdigit(s[i + 1]) && std::isdigit(s[i + 2]) &&
@@ -84,51 +60,49 @@ std::string CgroupHierarchy::dir_for(const std::string& cgroups_path, bool is_un
 CgroupHost CgroupHost::parse(const std::string& mountinfo, const std::string& proc_self_cgroup) {
     CgroupHost host;
     // Which controllers exist, and our cgroup in each, from /proc/self/cgroup.
-    std::map<std::string, std::string> own;  // controller ("" for v2) -> path
-    std::istringstream cg(proc_self_cgroup);
-    for (std::string line; std::getline(cg, line);) {
-        if (line.empty()) continue;
+    std::map<std::string, std::string, std::less<>> own;  // controller ("" for v2) -> path
+    for (std::string_view line : split(proc_self_cgroup, '\n')) {
         auto first = line.find(':');
-        auto second = line.find(':', first + 1);
-        if (first == std::string::npos || second == std::string::npos) continue;
-        std::string controllers = line.substr(first + 1, second - first - 1);
-        std::string path = line.substr(second + 1);
+        auto second = first == std::string_view::npos ? first : line.find(':', first + 1);
+        if (second == std::string_view::npos) continue;
+        std::string_view controllers = line.substr(first + 1, second - first - 1);
+        std::string path(line.substr(second + 1));
         if (controllers.empty()) {
             own[""] = path;
             continue;
         }
-        for (const auto& c : split(controllers, ',')) own[c] = path;
+        for (std::string_view c : split(controllers, ',')) own[std::string(c)] = path;
     }
 
-    std::istringstream mi(mountinfo);
-    for (std::string line; std::getline(mi, line);) {
-        std::istringstream ls(line);
-        std::vector<std::string> f;
-        for (std::string w; ls >> w;) f.push_back(w);
+    for (std::string_view line : split(mountinfo, '\n')) {
+        std::vector<std::string_view> f = fields(line);
         size_t dash = 0;
         while (dash < f.size() && f[dash] != "-") ++dash;
         if (f.size() < 5 || dash + 3 > f.size()) continue;
-        const std::string& fstype = f[dash + 1];
+        std::string_view fstype = f[dash + 1];
+        if (fstype != "cgroup" && fstype != "cgroup2") continue;
         std::string root = unescape_octal(f[3]);
         std::string mountpoint = unescape_octal(f[4]);
         bool preferred = under(mountpoint, "/sys/fs/cgroup");
+        if (preferred) host.mounts.push_back({mountpoint, std::string(fstype), std::string(f[dash + 3])});
         if (fstype == "cgroup2") {
-            CgroupHierarchy h{mountpoint, root, own.count("") ? own[""] : "/"};
+            auto it = own.find("");
+            CgroupHierarchy h{mountpoint, root, it != own.end() ? it->second : "/"};
             if (mountpoint == "/sys/fs/cgroup") {
                 host.unified = true;
                 host.v2 = h;
             } else if (!host.v2 || (preferred && !under(host.v2->mountpoint, "/sys/fs/cgroup"))) {
                 host.v2 = h;
             }
-        } else if (fstype == "cgroup") {
-            for (const auto& opt : split(f[dash + 3], ',')) {
+        } else {
+            for (std::string_view opt : split(f[dash + 3], ',')) {
                 auto it = own.find(opt);
                 if (opt.empty() || it == own.end()) continue;
-                auto existing = host.v1.find(opt);
+                auto existing = host.v1.find(it->first);
                 if (existing != host.v1.end() &&
                     (under(existing->second.mountpoint, "/sys/fs/cgroup") || !preferred))
                     continue;
-                host.v1[opt] = CgroupHierarchy{mountpoint, root, it->second};
+                host.v1[it->first] = CgroupHierarchy{mountpoint, root, it->second};
             }
         }
     }
@@ -156,7 +130,8 @@ CgroupHost CgroupHost::fake_tree(const std::string& root, bool is_unified) {
             host.v2 = CgroupHierarchy{entry.path().string(), "/", "/"};
             continue;
         }
-        for (const auto& c : split(name, ',')) host.v1[c] = CgroupHierarchy{entry.path().string(), "/", "/"};
+        for (std::string_view c : split(name, ','))
+            host.v1[std::string(c)] = CgroupHierarchy{entry.path().string(), "/", "/"};
     }
     if (ec) throw Error("read fake cgroup tree " + root + ": " + ec.message());
     return host;
@@ -189,16 +164,19 @@ std::string expand_systemd_slice(const std::string& slice) {
     if (name.front() == '-' || name.back() == '-' || name.find("--") != std::string::npos)
         return fail("dashes must separate non-empty components");
     std::string path, prefix;
-    for (const auto& part : split(name, '-')) {
-        prefix += (prefix.empty() ? "" : "-") + part;
+    for (std::string_view part : split(name, '-')) {
+        prefix += (prefix.empty() ? "" : "-") + std::string(part);
         path += "/" + prefix + suffix;
     }
     return path;
 }
 
 SystemdCgroupPath parse_systemd_cgroups_path(const std::string& cgroups_path, const std::string& id) {
-    std::vector<std::string> parts =
-        cgroups_path.empty() ? std::vector<std::string>{"", "ctr", id} : split(cgroups_path, ':');
+    std::vector<std::string> parts{"", "ctr", id};
+    if (!cgroups_path.empty()) {
+        parts.clear();
+        for (std::string_view part : split(cgroups_path, ':')) parts.emplace_back(part);
+    }
     if (parts.size() != 3)
         throw Error("linux.cgroupsPath: expected \"slice:prefix:name\" with --systemd-cgroup, got \"" +
                     cgroups_path + "\"");

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ctr::runtime {
 
@@ -26,11 +27,21 @@ struct CgroupHierarchy {
     std::string dir_for(const std::string& cgroups_path, bool unified) const;
 };
 
+// A cgroup filesystem mounted under /sys/fs/cgroup, as mountinfo shows it.
+struct CgroupMount {
+    std::string mountpoint;     // "/sys/fs/cgroup/cpu,cpuacct"
+    std::string fstype;         // "cgroup" or "cgroup2"
+    std::string super_options;  // "rw,cpu,cpuacct"
+};
+
 struct CgroupHost {
     bool unified = false;                       // a pure cgroup v2 host
     std::optional<CgroupHierarchy> v2;          // the v2 hierarchy (v2 host, or hybrid's /sys/fs/cgroup/unified)
     std::map<std::string, CgroupHierarchy> v1;  // v1 hierarchies by controller ("cpu", "memory", "name=systemd")
     bool fake = false;                          // tests: plain files stand in for cgroupfs
+    // Every cgroup mount under /sys/fs/cgroup in mountinfo's order (parse()
+    // only): what the container's "cgroup" mount shows of them.
+    std::vector<CgroupMount> mounts;
 
     static CgroupHost detect();
     // The host described by the text of /proc/self/mountinfo and /proc/self/cgroup.

@@ -377,8 +377,9 @@ void CgroupV1::apply_devices(const std::vector<DeviceRule>& rules) {
     }
     // Reset to the default, then punch the exceptions: "a" clears every
     // exception, so the result is exactly `set` whatever was there before.
-    d.write(set.default_allow ? "devices.allow" : "devices.deny", "a");
-    for (const DeviceRule& e : set.exceptions) d.write(e.allow ? "devices.allow" : "devices.deny", e.v1_line());
+    cgfs::Writer allow(d, "devices.allow"), deny(d, "devices.deny");
+    (set.default_allow ? allow : deny).write("a");
+    for (const DeviceRule& e : set.exceptions) (e.allow ? allow : deny).write(e.v1_line());
 }
 
 json CgroupV1::stats() const {

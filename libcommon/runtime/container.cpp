@@ -34,6 +34,7 @@
 #include "libcommon/runtime/terminal.h"
 #include "libcommon/runtime/userns.h"
 #include "libcommon/sys/error.h"
+#include "libcommon/sys/text.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -44,17 +45,6 @@ using nlohmann::json;
 namespace ctr::runtime {
 
 namespace {
-
-std::string read_text(const std::string& path) {
-    UniqueFd f(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!f) throw_errno("open " + path);
-    std::string text;
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(f.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-    if (n < 0) throw_errno("read " + path);
-    return text;
-}
 
 pid_t raw_clone(unsigned long flags) {
     return static_cast<pid_t>(syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr));
@@ -204,8 +194,9 @@ UniqueFd listen_start_socket(const ContainerDir& dir) {
 // cgroup if it asks for no limits (device rules don't count: in its user
 // namespace it can't make device nodes anyway), and create fails naming the
 // cgroup and the limits if it does.
-std::unique_ptr<Cgroup> container_cgroup(const Globals& g, const Config& c, const std::string& id) {
-    auto cg = Cgroup::for_container(c.raw, id, g.systemd_cgroup);
+std::unique_ptr<Cgroup> container_cgroup(const Globals& g, const Config& c, const std::string& id,
+                                         const CgroupHost& host) {
+    auto cg = Cgroup::for_container(c.raw, id, g.systemd_cgroup, host);
     if (!is_rootless(g.rootless) || g.systemd_cgroup) return cg;
     std::string where = unwritable_cgroup(cg->paths());
     if (where.empty()) return cg;
@@ -295,7 +286,8 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
     bool foreground = run_mode && !o.detach;
     validate(c, o, foreground);
     // Both check their part of the config before anything exists.
-    L.cgroup = container_cgroup(g, c, o.id);
+    CgroupHost host = CgroupHost::detect();
+    L.cgroup = container_cgroup(g, c, o.id, host);
     L.seccomp = container_seccomp(g, c);
 
     StateRoot root(g.root);
@@ -309,6 +301,7 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
         ctx.no_pivot = o.no_pivot;
         ctx.no_new_keyring = o.no_new_keyring;
         if (L.seccomp) ctx.seccomp = &*L.seccomp;
+        ctx.cgroup_mounts = &host.mounts;
         if (const char* lf = getenv("LISTEN_FDS")) {
             int n = atoi(lf);
             if (n > 0) {

@@ -21,15 +21,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "libcommon/runtime/hooks.h"
 #include "libcommon/runtime/safe_path.h"
 #include "libcommon/runtime/terminal.h"
 #include "libcommon/sys/error.h"
 #include "libcommon/sys/loopback.h"
+#include "libcommon/sys/text.h"
 
 extern "C" const char ctr_dmz_start[];
 extern "C" const char ctr_dmz_end[];
@@ -118,38 +117,17 @@ void apply_propagation(int root, const std::string& dest, const std::vector<unsi
     }
 }
 
-struct HostMount {
-    std::string mountpoint, fstype, super_options;
-};
-
-std::vector<HostMount> host_cgroup_mounts() {
-    std::vector<HostMount> out;
-    std::ifstream in("/proc/self/mountinfo");
-    std::string line;
-    while (std::getline(in, line)) {
-        auto dash = line.find(" - ");
-        if (dash == std::string::npos) continue;
-        std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
-        std::string id, parent, devno, root, mp, fstype, source, sopts;
-        pre >> id >> parent >> devno >> root >> mp;
-        post >> fstype >> source >> sopts;
-        if ((fstype == "cgroup" || fstype == "cgroup2") && mp.rfind("/sys/fs/cgroup", 0) == 0)
-            out.push_back({mp, fstype, sopts});
-    }
-    return out;
-}
-
 // This process's cgroup path in the hierarchy with the given controllers
 // ("" for the unified one), from /proc/self/cgroup (read once: the init
 // asks once per hierarchy, after the runtime has placed it).
 std::string own_cgroup(const std::string& controllers) {
-    static std::map<std::string, std::string> paths = [] {
-        std::map<std::string, std::string> m;
-        std::ifstream in("/proc/self/cgroup");
-        std::string line;
-        while (std::getline(in, line)) {
-            auto a = line.find(':'), b = line.find(':', a + 1);
-            if (a == std::string::npos || b == std::string::npos) continue;
+    static std::map<std::string, std::string, std::less<>> paths = [] {
+        std::map<std::string, std::string, std::less<>> m;
+        std::string text = read_text("/proc/self/cgroup");
+        for (std::string_view line : split(text, '\n')) {
+            auto a = line.find(':');
+            auto b = a == std::string_view::npos ? a : line.find(':', a + 1);
+            if (b == std::string_view::npos) continue;
             m.emplace(line.substr(a + 1, b - a - 1), line.substr(b + 1));
         }
         return m;
@@ -160,11 +138,9 @@ std::string own_cgroup(const std::string& controllers) {
 
 std::string filter_cgroup_options(const std::string& sopts) {
     std::string out;
-    std::istringstream s(sopts);
-    std::string o;
-    while (std::getline(s, o, ',')) {
+    for (std::string_view o : split(sopts, ',')) {
         if (o == "rw" || o == "ro") continue;
-        out += (out.empty() ? "" : ",") + o;
+        out += (out.empty() ? "" : ",") + std::string(o);
     }
     return out;
 }
@@ -172,13 +148,14 @@ std::string filter_cgroup_options(const std::string& sopts) {
 // The "cgroup" mount: the container's own cgroup(s) at the destination, like
 // runc: a fresh cgroupfs with a cgroup namespace, a bind of the host's
 // directory for this process otherwise; on v1 one per hierarchy in a tmpfs.
-void mount_cgroups(int root, const Mount& m, bool cgroupns) {
-    auto mounts = host_cgroup_mounts();
+// The host's mounts are the runtime's list, read before the clone: our mount
+// namespace is a copy of its.
+void mount_cgroups(int root, const Mount& m, bool cgroupns, const std::vector<CgroupMount>& mounts) {
     unsigned long flags = m.opts.flags & ~(MS_RDONLY | MS_REMOUNT);
     bool ro = m.opts.flags & MS_RDONLY;
     bool v2_only = mounts.size() == 1 && mounts[0].mountpoint == "/sys/fs/cgroup" && mounts[0].fstype == "cgroup2";
     UniqueFd dest = mkpath_in_root(root, m.destination, false);
-    auto mount_one = [&](const HostMount& hm, int at) {
+    auto mount_one = [&](const CgroupMount& hm, int at) {
         std::string controllers = hm.fstype == "cgroup2" ? "" : basename_of(hm.mountpoint);
         std::string own = own_cgroup(controllers);
         if (own == "/" && hm.fstype != "cgroup2") own = own_cgroup("name=" + controllers);
@@ -210,11 +187,9 @@ void mount_cgroups(int root, const Mount& m, bool cgroupns) {
         // Comounted controllers ("cpu,cpuacct") get the usual symlinks ("cpu").
         std::string base = basename_of(hm.mountpoint);
         if (base.find(',') != std::string::npos) {
-            std::istringstream s(base);
-            std::string one;
             UniqueFd parent = open_in_root(root, m.destination, O_PATH | O_DIRECTORY, "cgroup mount");
-            while (std::getline(s, one, ','))
-                if (one != base) symlinkat(base.c_str(), parent.get(), one.c_str());
+            for (std::string_view one : split(base, ','))
+                symlinkat(base.c_str(), parent.get(), std::string(one).c_str());
         }
     }
     if (ro) {
@@ -229,10 +204,9 @@ void mount_cgroups(int root, const Mount& m, bool cgroupns) {
 // Copies what was in a directory into the tmpfs now mounted over it.
 void copy_up(int from_dir, int to_dir);
 
-void mount_one(int root, const Mount& m, bool userns, bool cgroupns) {
-    if (m.type == "cgroup" || (m.type == "cgroup2" && !m.opts.bind)) {
-        if (m.type == "cgroup") return mount_cgroups(root, m, cgroupns);
-    }
+void mount_one(int root, const Mount& m, bool userns, bool cgroupns,
+               const std::vector<CgroupMount>& cgroup_mounts) {
+    if (m.type == "cgroup") return mount_cgroups(root, m, cgroupns, cgroup_mounts);
     if (m.opts.bind) {
         struct stat st;
         if (stat(m.source.c_str(), &st) < 0) throw_errno("bind mount source " + m.source);
@@ -360,12 +334,11 @@ void make_parent_mount_private(const std::string& path) {
     char real[PATH_MAX];
     if (!realpath(path.c_str(), real)) throw_errno("resolve the rootfs " + path);
     std::string target = real, best = "/";
-    std::ifstream in("/proc/self/mountinfo");
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream f(line);
-        std::string id, parent, devno, root, mp;
-        f >> id >> parent >> devno >> root >> mp;
+    std::string mountinfo = read_text("/proc/self/mountinfo");
+    for (std::string_view line : split(mountinfo, '\n')) {
+        std::vector<std::string_view> f = fields(line);
+        if (f.size() < 5) continue;
+        std::string mp(f[4]);
         bool under = mp == "/" || target == mp || target.compare(0, mp.size() + 1, mp + "/") == 0;
         if (under && mp.size() > best.size()) best = mp;
     }
@@ -456,14 +429,10 @@ std::string home_of(int root, uid_t uid) {
     char buf[8192];
     ssize_t n;
     while ((n = read(f.get(), buf, sizeof buf)) > 0 && text.size() < (1 << 20)) text.append(buf, static_cast<size_t>(n));
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        std::vector<std::string> f7;
-        std::istringstream ls(line);
-        std::string field;
-        while (std::getline(ls, field, ':')) f7.push_back(field);
-        if (f7.size() >= 6 && f7[2] == std::to_string(uid)) return f7[5].empty() ? "/" : f7[5];
+    std::string id = std::to_string(uid);
+    for (std::string_view line : split(text, '\n')) {
+        std::vector<std::string_view> f7 = split(line, ':');
+        if (f7.size() >= 6 && f7[2] == id) return f7[5].empty() ? "/" : std::string(f7[5]);
     }
     return "/";
 }
@@ -500,11 +469,8 @@ std::string find_program(int root, const std::string& arg0, const std::vector<st
     }
     std::string path = has_env(env, "PATH") ? getenv_from(env, "PATH")
                                              : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    std::istringstream dirs(path);
-    std::string dir;
-    while (std::getline(dirs, dir, ':')) {
-        if (dir.empty()) dir = ".";
-        std::string cand = dir + "/" + arg0;
+    for (std::string_view dir : split(path, ':')) {
+        std::string cand = (dir.empty() ? std::string(".") : std::string(dir)) + "/" + arg0;
         if (usable(cand, err)) return cand;
     }
     throw Error("exec: \"" + arg0 + "\": executable file not found in $PATH");
@@ -541,8 +507,11 @@ void set_user_and_caps(const Process& p, bool userns) {
     int err = errno;
     cap_free(c);
     if (rc < 0) throw_errno("set the process capabilities", err);
-    cap_reset_ambient();
-    for (int a : caps->ambient) cap_set_ambient(a, CAP_SET);  // fails quietly when not permitted, as in runc
+    // One call to clear the ambient set (libcap's cap_reset_ambient asks
+    // about every capability first); raising one fails quietly when it is
+    // not both permitted and inheritable, as in runc.
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    for (int a : caps->ambient) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, a, 0, 0);
 }
 
 void report(const InitContext& ctx, int fd, const std::string& msg) {
@@ -671,7 +640,7 @@ void close_other_fds(int first_free, std::vector<int> keep) {
             if (m.destination == "/dev" && m.opts.bind) dev_is_bind = true;
         for (const auto& m : c.mounts) {
             if (m.type == "cgroup" || m.type == "cgroup2") await_cgroup();
-            mount_one(root.get(), m, userns != nullptr, cgns != nullptr);
+            mount_one(root.get(), m, userns != nullptr, cgns != nullptr, *ctx.cgroup_mounts);
         }
         // Device nodes are made under the container's devices cgroup, as runc does.
         await_cgroup();

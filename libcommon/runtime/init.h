@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "libcommon/runtime/cgroup_host.h"
 #include "libcommon/runtime/channel.h"
 #include "libcommon/runtime/config.h"
 #include "libcommon/runtime/seccomp.h"
@@ -42,6 +43,8 @@ struct InitContext {
     bool no_new_keyring = false;
     std::vector<std::string> extra_env;  // LISTEN_FDS and friends
     SeccompFilter* seccomp = nullptr;    // compiled by the runtime; loaded last
+    // The host's cgroup mounts (CgroupHost::mounts), for a "cgroup" mount.
+    const std::vector<CgroupMount>* cgroup_mounts = nullptr;
 };
 
 // Runs in the cloned child; never returns (execs or _exits).

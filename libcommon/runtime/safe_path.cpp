@@ -66,12 +66,43 @@ std::string parent_of(const std::string& p) {
     return s == std::string::npos || s == 0 ? "/" : p.substr(0, s);
 }
 
+// The common case of mkpath_in_root: only the last component is missing.
+// Its parent is resolved by the kernel inside the root, the component made
+// there and opened without following anything. Anything else (a missing
+// parent, "..", a symlink appearing in the way, an error) returns an empty
+// descriptor and leaves it to the walk below, which also words the errors.
+UniqueFd make_last(int root, const std::string& path, bool as_file, mode_t mode) {
+    std::vector<std::string> parts = path_components(path);
+    if (parts.empty() || parts.back() == "..") return UniqueFd();
+    std::string parent;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) parent += "/" + parts[i];
+    int dir = openat_in_root(root, parent.empty() ? "/" : parent, O_PATH | O_DIRECTORY);
+    if (dir < 0) return UniqueFd();
+    UniqueFd d(dir);
+    const std::string& name = parts.back();
+    int rc;
+    if (as_file) {
+        rc = openat(dir, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (rc >= 0) ::close(rc);
+    } else {
+        rc = mkdirat(dir, name.c_str(), mode);
+    }
+    if (rc < 0 && errno != EEXIST) return UniqueFd();
+    // O_PATH|O_NOFOLLOW opens a symlink itself: one there (dangling, or
+    // swapped in since) is the walk's to follow.
+    UniqueFd f(open_beneath(dir, name));
+    struct stat st;
+    if (!f || fstat(f.get(), &st) < 0 || S_ISLNK(st.st_mode)) return UniqueFd();
+    return f;
+}
+
 }  // namespace
 
 UniqueFd mkpath_in_root(int root, const std::string& path, bool as_file, mode_t mode) {
     int fd = openat_in_root(root, path, O_PATH);
     if (fd >= 0) return UniqueFd(fd);
     if (fd != -ENOENT) throw_errno("open " + path + " in the container", -fd);
+    if (UniqueFd made = make_last(root, path, as_file, mode)) return made;
 
     // Walk one component at a time from the root, each opened relative to its
     // parent's descriptor without following anything. Symlinks (dangling ones
@@ -137,17 +168,17 @@ UniqueFd mkpath_in_root(int root, const std::string& path, bool as_file, mode_t 
             continue;
         }
         int f = open_beneath(dir.get(), name);
-        if (f == -ELOOP || f == -ENOENT) {  // became a symlink or vanished since the stat
-            if (++retries > 100) fail("open " + next, -f);
+        UniqueFd got(f >= 0 ? f : -1);
+        // A symlink swapped in since the stat comes back as the link itself
+        // (O_PATH|O_NOFOLLOW), or as ELOOP: look again, and follow it then.
+        if (got && fstat(got.get(), &st) < 0) fail("stat " + next, errno);
+        if (f == -ELOOP || f == -ENOENT || (got && S_ISLNK(st.st_mode))) {
+            if (++retries > 100) fail("open " + next, f < 0 ? -f : ELOOP);
             rest.push_back(name);
             continue;
         }
         if (f < 0) fail("open " + next, -f);
-        UniqueFd got(f);
-        if (!last) {
-            if (fstat(got.get(), &st) < 0) fail("stat " + next, errno);
-            if (!S_ISDIR(st.st_mode)) fail("open " + next, ENOTDIR);
-        }
+        if (!last && !S_ISDIR(st.st_mode)) fail("open " + next, ENOTDIR);
         dir = std::move(got);
         at = next;
     }

@@ -88,6 +88,28 @@ TEST_CASE("a hybrid host: v1 controllers by name, the unified mount beside them"
     CHECK(h.v1.at("memory").own == "/process_api/abc");
     CHECK(h.v1.at("name=systemd").mountpoint == "/sys/fs/cgroup/systemd");
     CHECK(h.v1.count("xattr") == 0);
+    // What a container's "cgroup" mount shows: the mounts under /sys/fs/cgroup
+    // only, in order, with their options (the copy in a rootfs stays out).
+    REQUIRE(h.mounts.size() == 5);
+    CHECK(h.mounts[0].mountpoint == "/sys/fs/cgroup/cpu,cpuacct");
+    CHECK(h.mounts[0].fstype == "cgroup");
+    CHECK(h.mounts[0].super_options == "rw,cpu,cpuacct");
+    CHECK(h.mounts[3].super_options == "rw,xattr,name=systemd");
+    CHECK(h.mounts[4].mountpoint == "/sys/fs/cgroup/unified");
+    CHECK(h.mounts[4].fstype == "cgroup2");
+}
+
+TEST_CASE("mountinfo's octal escapes and odd lines") {
+    CgroupHost h = CgroupHost::parse(
+        "\n"
+        "short line\n"
+        "32 31 0:29 / /sys/fs/cgroup/my\\040dir rw - cgroup cgroup rw,pids\n"
+        "33 31 0:30 / /sys/fs/cgroupish rw - cgroup cgroup rw,memory",  // no final newline
+        "8:pids:/a\n4:memory:/b");
+    REQUIRE(h.mounts.size() == 1);
+    CHECK(h.mounts[0].mountpoint == "/sys/fs/cgroup/my dir");
+    CHECK(h.v1.at("pids").own == "/a");
+    CHECK(h.v1.at("memory").mountpoint == "/sys/fs/cgroupish");
 }
 
 TEST_CASE("a pure cgroup v2 host") {

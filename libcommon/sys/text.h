@@ -1,0 +1,22 @@
+// Small text helpers for the files the runtime reads on its hot path
+// (/proc/self/mountinfo, /proc/self/cgroup, /etc/passwd): plain reads and
+// splits, no iostreams, so a container start pays for neither stream set-up
+// nor a copy of the text per line.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ctr {
+
+// The whole file; throws ctr::Error("open|read <path>: ...").
+std::string read_text(const std::string& path);
+
+// s cut at every sep: "a::b" -> {"a", "", "b"}; "" -> {""}.
+std::vector<std::string_view> split(std::string_view s, char sep);
+
+// The blank-separated words of s, empty ones skipped: " a  b " -> {"a", "b"}.
+std::vector<std::string_view> fields(std::string_view s);
+
+}  // namespace ctr
