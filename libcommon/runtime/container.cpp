@@ -46,6 +46,27 @@ namespace ctr::runtime {
 
 namespace {
 
+// Queues a just-cloned child on another CPU than ours, then gives it back our
+// CPU mask. A new task is queued on its parent's CPU, and we go on working
+// there (making the container's cgroup), so the init would wait for a load
+// balancer tick (up to several ms) before it starts its own set-up in
+// parallel. The mask it ends with is the one it inherited, so nothing
+// changes for the container; any error just leaves it where it was.
+void start_elsewhere(pid_t pid) {
+    cpu_set_t all, other;
+    if (sched_getaffinity(0, sizeof all, &all) < 0) return;
+    int here = sched_getcpu();
+    CPU_ZERO(&other);
+    for (int i = 0; i < CPU_SETSIZE; ++i)
+        if (i != here && CPU_ISSET(i, &all)) {
+            CPU_SET(i, &other);
+            break;
+        }
+    if (CPU_COUNT(&other) == 0) return;
+    sched_setaffinity(pid, sizeof other, &other);
+    sched_setaffinity(pid, sizeof all, &all);
+}
+
 pid_t raw_clone(unsigned long flags) {
     return static_cast<pid_t>(syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr));
 }
@@ -89,6 +110,7 @@ pid_t spawn_init(const Config& c, const InitContext& ctx, Channel& mine, Channel
             mine.close();
             container_init(ctx);
         }
+        start_elsewhere(pid);  // while we make its cgroup
         if (userns) write_id_mappings(pid, c.uid_mappings, c.gid_mappings);
         return pid;
     }
