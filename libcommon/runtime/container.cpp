@@ -380,6 +380,15 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
         L.st.systemd_cgroup = g.systemd_cgroup;
         L.st.rootless = g.rootless;
         L.st.owner = owner_name(geteuid());
+        auto ps = read_proc_stat(L.pid);
+        if (!ps) throw Error("the container's init exited during setup");
+        L.st.start_time = ps->start_time;
+        struct stat exe;
+        if (stat("/proc/self/exe", &exe) < 0) throw_errno("stat /proc/self/exe");
+        L.st.exe_dev = exe.st_dev;
+        L.st.exe_ino = exe.st_ino;
+        // Written while the init sets up; committed (renamed) once it is ready.
+        L.dir.stage(L.st);
         for (;;) {
             Message m = L.chan.receive();
             if (m.verb != "error") log::debug("init: " + m.verb);
@@ -399,19 +408,12 @@ void launch(const Globals& g, const CreateOptions& o, bool run_mode, Launch& L) 
                 throw Error("the container's init exited during setup");
             }
         }
-        auto ps = read_proc_stat(L.pid);
-        if (!ps) throw Error("the container's init exited during setup");
-        L.st.start_time = ps->start_time;
-        struct stat exe;
-        if (stat("/proc/self/exe", &exe) < 0) throw_errno("stat /proc/self/exe");
-        L.st.exe_dev = exe.st_dev;
-        L.st.exe_ino = exe.st_ino;
         if (L.console_peer) {
             L.master = receive_fd(L.console_peer.get());
             // Our terminal's size before the program starts, as runc does.
             copy_size(STDIN_FILENO, L.master.get());
         }
-        L.dir.save(L.st);
+        L.dir.commit_staged();
         L.chan.send("commit");
         // `run` stays until the init has exec'd: it goes on at once and
         // passes "committed" by on its way (see run()).

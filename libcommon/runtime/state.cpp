@@ -176,11 +176,22 @@ ContainerState ContainerDir::load() const {
 
 void ContainerDir::save(const ContainerState& st) const { save_json("state.json", st.to_json()); }
 
+void ContainerDir::stage(const ContainerState& st) const { write_new("state.json.tmp", st.to_json().dump()); }
+
+void ContainerDir::commit_staged() const {
+    if (renameat(fd_.get(), "state.json.tmp", fd_.get(), "state.json") < 0)
+        throw_errno("rename " + path() + "/state.json");
+}
+
 void ContainerDir::save_json(const std::string& name, const json& j) const {
-    std::string text = j.dump();
     std::string tmp = name + ".tmp";
-    int f = openat(fd_.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (f < 0) throw_errno("write " + path() + "/" + tmp);
+    write_new(tmp, j.dump());
+    if (renameat(fd_.get(), tmp.c_str(), fd_.get(), name.c_str()) < 0) throw_errno("rename " + path() + "/" + name);
+}
+
+void ContainerDir::write_new(const std::string& name, const std::string& text) const {
+    int f = openat(fd_.get(), name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (f < 0) throw_errno("write " + path() + "/" + name);
     size_t off = 0;
     while (off < text.size()) {
         ssize_t w = write(f, text.data() + off, text.size() - off);
@@ -188,12 +199,11 @@ void ContainerDir::save_json(const std::string& name, const json& j) const {
             if (errno == EINTR) continue;
             int e = errno;
             ::close(f);
-            throw_errno("write " + path() + "/" + tmp, e);
+            throw_errno("write " + path() + "/" + name, e);
         }
         off += static_cast<size_t>(w);
     }
     ::close(f);
-    if (renameat(fd_.get(), tmp.c_str(), fd_.get(), name.c_str()) < 0) throw_errno("rename " + path() + "/" + name);
 }
 
 json ContainerDir::load_json(const std::string& name) const {

@@ -83,6 +83,12 @@ public:
     bool has_state() const;
     ContainerState load() const;
     void save(const ContainerState& st) const;
+    // save() in two steps: stage() writes the state beside state.json, which
+    // commit_staged() then renames into place. A create stages while its init
+    // sets up and commits once the init is ready: the rename is all that is
+    // left between the two.
+    void stage(const ContainerState& st) const;
+    void commit_staged() const;
     // Any other record in the directory, written atomically; load_json
     // returns null when it is missing or unreadable. create keeps the
     // cgroup's description in "cgroup.json" from the moment the cgroup
@@ -96,6 +102,9 @@ public:
     void remove();
 
 private:
+    // Writes name (a new file, or over an old one) with text.
+    void write_new(const std::string& name, const std::string& text) const;
+
     std::string root_path_, id_;
     UniqueFd root_fd_;
     UniqueFd fd_;
