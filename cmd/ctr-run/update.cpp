@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <iostream>
 #include <iterator>
 
 #include "cmd/ctr-run/commands.h"
@@ -50,16 +49,12 @@ int cmd_update(const Globals& g, const Args& args) {
     nlohmann::json resources = nlohmann::json::object();
     if (f.has("resources")) {
         std::string from = f.get("resources"), text;
-        if (from == "-") {
-            text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-        } else {
-            FILE* file = std::fopen(from.c_str(), "re");
-            if (!file) ctr::throw_errno("open " + from);
-            char buf[8192];
-            size_t n;
-            while ((n = std::fread(buf, 1, sizeof buf, file)) > 0) text.append(buf, n);
-            std::fclose(file);
-        }
+        FILE* file = from == "-" ? stdin : std::fopen(from.c_str(), "re");
+        if (!file) ctr::throw_errno("open " + from);
+        char buf[8192];
+        size_t n;
+        while ((n = std::fread(buf, 1, sizeof buf, file)) > 0) text.append(buf, n);
+        if (file != stdin) std::fclose(file);
         try {
             resources = nlohmann::json::parse(text);
         } catch (const nlohmann::json::exception& e) {

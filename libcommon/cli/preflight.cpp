@@ -8,12 +8,11 @@
 
 #include <cerrno>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "libcommon/runtime/cgroup_host.h"
 #include "libcommon/sys/error.h"
 #include "libcommon/sys/spawn.h"
+#include "libcommon/sys/text.h"
 
 namespace ctr::preflight {
 
@@ -89,11 +88,14 @@ std::string describe(const DirProblem& p, const std::string& what, const std::st
 }
 
 std::string read_text(const std::string& path, bool& ok) {
-    std::ifstream in(path);
-    ok = static_cast<bool>(in);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    try {
+        std::string text = ctr::read_text(path);
+        ok = true;
+        return text;
+    } catch (const Error&) {
+        ok = false;
+        return "";
+    }
 }
 
 // Runs `modprobe -q NAME`, quietly; "" if it ran and succeeded, else why not.
@@ -215,8 +217,7 @@ std::string cgroup_controller_missing(const runtime::CgroupHost& host, const std
         if (!host.fake && !fs_type_is(mount, CGROUP2_SUPER_MAGIC)) return mount + " is not a cgroup file system";
         bool ok = false;
         std::string list = read_text(mount + "/cgroup.controllers", ok);
-        std::istringstream words(list);
-        for (std::string w; words >> w;)
+        for (std::string_view w : fields(list))
             if (w == controller) return "";
         return mount + "/cgroup.controllers does not list it";
     }

@@ -7,12 +7,12 @@
 #include <filesystem>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "libcommon/runtime/cgroup_drivers.h"
 #include "libcommon/runtime/cgroup_fs.h"
 #include "libcommon/runtime/cgroup_stats.h"
 #include "libcommon/sys/error.h"
+#include "libcommon/sys/text.h"
 
 namespace ctr::runtime {
 
@@ -351,10 +351,10 @@ void CgroupV1::apply_devices(const std::vector<DeviceRule>& rules) {
     Entries have;
     bool have_allow_list = false;
     if (auto list = d.read("devices.list")) {
-        std::istringstream in(*list);
         have_allow_list = true;
-        for (std::string line; std::getline(in, line);) {
-            if (line.empty()) continue;
+        for (std::string_view l : split(*list, '\n')) {
+            if (l.empty()) continue;
+            std::string line(l);
             if (line == "a *:* rwm") have_allow_list = false;
             add(have, line);
         }

@@ -7,13 +7,13 @@
 #include <csignal>
 #include <filesystem>
 #include <set>
-#include <sstream>
 
 #include "libcommon/runtime/cgroup_devices_bpf.h"
 #include "libcommon/runtime/cgroup_drivers.h"
 #include "libcommon/runtime/cgroup_fs.h"
 #include "libcommon/runtime/cgroup_stats.h"
 #include "libcommon/sys/error.h"
+#include "libcommon/sys/text.h"
 
 namespace ctr::runtime {
 
@@ -23,8 +23,7 @@ namespace {
 
 std::set<std::string> words(const std::string& s) {
     std::set<std::string> out;
-    std::istringstream in(s);
-    for (std::string w; in >> w;) out.insert(w);
+    for (std::string_view w : fields(s)) out.emplace(w);
     return out;
 }
 

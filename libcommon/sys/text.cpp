@@ -30,13 +30,12 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 }
 
 std::vector<std::string_view> fields(std::string_view s) {
+    constexpr std::string_view blanks = " \t\n\r\f\v";
     std::vector<std::string_view> out;
-    size_t i = 0;
-    while (i < s.size()) {
-        while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-        size_t start = i;
-        while (i < s.size() && s[i] != ' ' && s[i] != '\t') ++i;
-        if (i > start) out.push_back(s.substr(start, i - start));
+    for (size_t start = s.find_first_not_of(blanks); start != std::string_view::npos;) {
+        size_t end = s.find_first_of(blanks, start);
+        out.push_back(s.substr(start, end == std::string_view::npos ? end : end - start));
+        start = end == std::string_view::npos ? end : s.find_first_not_of(blanks, end);
     }
     return out;
 }

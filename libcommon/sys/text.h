@@ -16,7 +16,8 @@ std::string read_text(const std::string& path);
 // s cut at every sep: "a::b" -> {"a", "", "b"}; "" -> {""}.
 std::vector<std::string_view> split(std::string_view s, char sep);
 
-// The blank-separated words of s, empty ones skipped: " a  b " -> {"a", "b"}.
+// The words of s between blanks (spaces, tabs, newlines, ...), as
+// iostream's >> reads them: " a  b\nc " -> {"a", "b", "c"}.
 std::vector<std::string_view> fields(std::string_view s);
 
 }  // namespace ctr

@@ -48,6 +48,7 @@ TEST_CASE("split keeps empty parts; fields drops them") {
     CHECK(ctr::split("", ':') == V{""});
     CHECK(ctr::split("/bin:", ':') == V{"/bin", ""});
     CHECK(ctr::fields("  a \tb  c ") == V{"a", "b", "c"});
+    CHECK(ctr::fields("a\nb\r\n") == V{"a", "b"});
     CHECK(ctr::fields("   ").empty());
 }
 
