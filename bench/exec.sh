@@ -4,7 +4,8 @@
 #
 # Each runtime runs its own container (`run -d` of `sleep` in the same busybox
 # bundle), then execs /bin/true into it RUNS times in the foreground (it
-# waits for the exit), interleaved (ctr-run, crun, runc, ctr-run, ...) so the
+# waits for the exit), interleaved in an order that rotates each round
+# (ctr-run crun runc, crun runc ctr-run, ...: see bench_rotation), so the
 # three see the same machine noise; each exec is timed with bash's
 # $EPOCHREALTIME (no fork in the measurement). Everything runs in a private
 # mount namespace where /sys/fs/cgroup/unified is unmounted, because crun
@@ -44,10 +45,10 @@ for n in "${names[@]}"; do
 done
 
 for ((i = 0; i < runs; i++)); do
-    for n in "${names[@]}"; do
+    for n in $(bench_rotation "$i" "${names[@]}"); do
         bench_time "$work/$n.times" ${rt[$n]} exec "$id" /bin/true
     done
 done
 
 bench_report "$work" "${names[@]}"
-echo "($runs execs each, interleaved; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "($runs execs each, interleaved, rotating; load average: $(cut -d' ' -f1-3 /proc/loadavg))"

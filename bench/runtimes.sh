@@ -28,6 +28,19 @@ bench_bundle() {
     grep -q "${args%, }" "$dir/config.json"
 }
 
+# bench_rotation I NAME...: NAME... rotated left by I. Round i of a benchmark
+# runs the runtimes in this order, so each one follows each of the others
+# as often: a runtime's exit leaves work to the kernel (a network namespace
+# to clean up, cgroups to free) that slows whatever runs next, and a fixed
+# order would always hand one runtime the same predecessor's leftovers.
+bench_rotation() {
+    local i=$1
+    shift
+    local n=$#
+    local names=("$@") k
+    for ((k = 0; k < n; k++)); do echo "${names[(i + k) % n]}"; done
+}
+
 # bench_report DIR NAME...: for each NAME, the median and the mean of the
 # middle half of the milliseconds in DIR/NAME.times, and the median's ratio
 # to crun's.
