@@ -1,6 +1,5 @@
 // ctr-run ps: the processes of a container.
 #include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +9,8 @@
 
 #include "cmd/ctr-run/commands.h"
 #include "libcommon/runtime/control.h"
+#include "libcommon/sys/fd.h"
+#include "libcommon/sys/spawn.h"
 
 namespace ctr_run {
 
@@ -28,27 +29,22 @@ Options:
 std::string run_ps(const std::vector<std::string>& args) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0) ctr::throw_errno("pipe");
-    pid_t pid = fork();
-    if (pid < 0) ctr::throw_errno("fork");
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        std::vector<char*> argv;
-        std::string ps = "ps";
-        argv.push_back(ps.data());
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        execvp("ps", argv.data());
-        _exit(127);
+    ctr::UniqueFd out_r(fds[0]), out_w(fds[1]);
+    std::vector<std::string> argv = {"ps"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ctr::SpawnOptions so;
+    so.out = out_w.get();
+    so.err = STDERR_FILENO;
+    so.search_path = true;
+    pid_t pid;
+    try {
+        pid = ctr::spawn(argv, so);
+    } catch (const ctr::SpawnError&) {
+        throw ctr::Error("ps: `ps` failed (is procps installed?)");
     }
-    close(fds[1]);
-    std::string out;
-    char buf[8192];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-    close(fds[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw ctr::Error("ps: `ps` failed (is procps installed?)");
+    out_w.reset();
+    std::string out = ctr::read_until_eof(out_r.get());
+    if (ctr::wait_exit(pid) != 0) throw ctr::Error("ps: `ps` failed (is procps installed?)");
     return out;
 }
 }  // namespace

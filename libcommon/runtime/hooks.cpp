@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <algorithm>
 
 #include "libcommon/sys/error.h"
 #include "libcommon/sys/fd.h"
+#include "libcommon/sys/spawn.h"
 
 namespace ctr::runtime {
 
@@ -30,26 +30,19 @@ void run_hook(const Hook& hook, const std::string& label, const std::string& sta
     if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) throw_errno("pipe for " + label);
     UniqueFd in_r(in[0]), in_w(in[1]), out_r(out[0]), out_w(out[1]);
 
-    std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env = hook.env;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
-    pid_t pid = fork();
-    if (pid < 0) throw_errno("fork " + label);
-    if (pid == 0) {
-        dup2(in_r.get(), 0);
-        dup2(out_w.get(), 1);
-        dup2(out_w.get(), 2);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
-        execve(hook.path.c_str(), argv.data(), envp.data());
-        dprintf(2, "exec %s: %s", hook.path.c_str(), strerror(errno));
-        _exit(127);
+    // The hook gets its own environment only, the state on standard input,
+    // and one pipe for its standard output and error (kept for the error).
+    SpawnOptions so;
+    so.path = hook.path;
+    so.env = hook.env;
+    so.in = in_r.get();
+    so.out = out_w.get();
+    so.err = out_w.get();
+    pid_t pid;
+    try {
+        pid = spawn(hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args, so);
+    } catch (const SpawnError& e) {
+        throw Error(label + ": " + e.what());
     }
     in_r.reset();
     out_w.reset();

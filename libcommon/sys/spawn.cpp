@@ -41,13 +41,18 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opts) {
     cargv.push_back(nullptr);
 
     std::vector<char*> envp;
-    for (char** e = environ; *e; e++) {
-        bool drop = false;
-        for (auto& name : opts.env_drop)
-            drop = drop || (std::strncmp(*e, name.c_str(), name.size()) == 0 && (*e)[name.size()] == '=');
-        if (!drop) envp.push_back(*e);
+    if (opts.env) {
+        for (auto& e : *opts.env) envp.push_back(const_cast<char*>(e.c_str()));
+    } else {
+        for (char** e = environ; *e; e++) {
+            bool drop = false;
+            for (auto& name : opts.env_drop)
+                drop = drop || (std::strncmp(*e, name.c_str(), name.size()) == 0 && (*e)[name.size()] == '=');
+            if (!drop) envp.push_back(*e);
+        }
     }
     envp.push_back(nullptr);
+    const std::string& program = opts.path.empty() ? argv[0] : opts.path;
 
     Attr attr;
     sigset_t none, all;
@@ -75,7 +80,7 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opts) {
             return;
         }
         UniqueFd copy(::fcntl(ours, F_DUPFD_CLOEXEC, lowest_free));
-        if (!copy) throw_errno("spawn " + argv[0] + ": copy a descriptor");
+        if (!copy) throw_errno("spawn " + program + ": copy a descriptor");
         posix_spawn_file_actions_adddup2(&act.a, copy.get(), child);
         copies.push_back(std::move(copy));
     };
@@ -86,9 +91,9 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opts) {
     if (!opts.cwd.empty()) posix_spawn_file_actions_addchdir_np(&act.a, opts.cwd.c_str());
 
     pid_t pid;
-    int rc = (opts.search_path ? ::posix_spawnp : ::posix_spawn)(&pid, cargv[0], &act.a, &attr.a, cargv.data(),
-                                                                  envp.data());
-    if (rc != 0) throw SpawnError("exec " + argv[0] + ": " + std::strerror(rc), rc);
+    int rc = (opts.search_path ? ::posix_spawnp : ::posix_spawn)(&pid, program.c_str(), &act.a, &attr.a,
+                                                                  cargv.data(), envp.data());
+    if (rc != 0) throw SpawnError("exec " + program + ": " + std::strerror(rc), rc);
     return pid;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,10 @@ struct SpawnOptions {
     // More descriptors to pass: {descriptor in the child (>= 3), ours}.
     std::vector<std::pair<int, int>> fds;
     std::string cwd;           // "" = ours
+    // The program, when it is not argv[0] (OCI hooks: "path" and "args").
+    std::string path;
+    // The child's whole environment ("NAME=value"), instead of ours.
+    std::optional<std::vector<std::string>> env;
     // Variables of our environment the child does not get ("NAME").
     std::vector<std::string> env_drop;
     bool new_session = false;  // setsid() in the child
@@ -40,8 +45,9 @@ public:
     int err;
 };
 
-// Starts argv[0] (a path, or with opts.search_path a name on PATH) with
-// argv, our environment (less opts.env_drop), an empty signal mask and
+// Starts opts.path or argv[0] (a path, or with opts.search_path a name on
+// PATH) with argv, opts.env or our environment (less opts.env_drop), an
+// empty signal mask and
 // default signal dispositions, and only the descriptors named in opts (every
 // other descriptor of ours is close-on-exec). Returns the child's pid;
 // throws SpawnError("exec PATH: …") when it could not be started.

@@ -94,6 +94,19 @@ EOS
     [ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "*$CID*" 2>/dev/null)" ]
 }
 
+@test "a hook that can't be started fails create naming it, and only its own environment reaches one that can" {
+    cfg '.hooks.prestart = [{"path": "/nonexistent/hook"}]'
+    set_args true
+    run rt create --bundle "$BUNDLE" "$CID"
+    [ "$status" -ne 0 ]
+    [[ $output == *"prestart hook #0 (/nonexistent/hook): exec /nonexistent/hook: No such file or directory"* ]]
+    [ -z "$(ls "$RUN_ROOT")" ]
+    # path and args[0] differ; env replaces ours entirely.
+    cfg ".hooks.prestart = [{\"path\": \"/bin/sh\", \"args\": [\"hook-name\", \"-c\", \"echo \$0 \$HOOKVAR \${HOME:-nohome} >$LOG\"], \"env\": [\"HOOKVAR=given\"]}]"
+    HOME=/root rt run --bundle "$BUNDLE" "$CID"
+    [ "$(cat "$LOG")" = "hook-name given nohome" ]
+}
+
 @test "a hook past its timeout is killed and create fails quickly" {
     cfg '.hooks.prestart = [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]'
     set_args true
