@@ -13,7 +13,9 @@ namespace ctr {
 // The whole file; throws ctr::Error("open|read <path>: ...").
 std::string read_text(const std::string& path);
 
-// s cut at every sep: "a::b" -> {"a", "", "b"}; "" -> {""}.
+// s cut at every sep: "a::b" -> {"a", "", "b"}; "" -> {""}. The views (here
+// and from fields()) point into s: keep the string alive while they are used
+// (not `split(read_text(p), ...)` in a range-for).
 std::vector<std::string_view> split(std::string_view s, char sep);
 
 // The words of s between blanks (spaces, tabs, newlines, ...), as
