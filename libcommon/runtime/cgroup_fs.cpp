@@ -16,17 +16,31 @@
 
 namespace ctr::runtime::cgfs {
 
-int Dir::try_write(const std::string& name, const std::string& value) const {
-    int flags = O_WRONLY | O_CLOEXEC | (fake ? O_CREAT | O_APPEND : O_TRUNC);
-    UniqueFd fd(::open(file(name).c_str(), flags, 0644));
-    if (!fd) return errno;
+namespace {
+
+// A cgroup file opened for writing; in a fake tree it is made if missing and
+// appended to.
+int open_for_write(const Dir& d, const std::string& name) {
+    int flags = O_WRONLY | O_CLOEXEC | (d.fake ? O_CREAT | O_APPEND : O_TRUNC);
+    return ::open(d.file(name).c_str(), flags, 0644);
+}
+
+// One value in one write(2) (a line in a fake tree): 0 or the errno.
+int write_value(int fd, const std::string& value, bool fake) {
     std::string data = fake ? value + "\n" : value;
     ssize_t n;
     do {
-        n = ::write(fd.get(), data.data(), data.size());
+        n = ::write(fd, data.data(), data.size());
     } while (n < 0 && errno == EINTR);
-    if (n < 0) return errno;
-    return 0;
+    return n < 0 ? errno : 0;
+}
+
+}  // namespace
+
+int Dir::try_write(const std::string& name, const std::string& value) const {
+    UniqueFd fd(open_for_write(*this, name));
+    if (!fd) return errno;
+    return write_value(fd.get(), value, fake);
 }
 
 void Dir::write(const std::string& name, const std::string& value) const {
@@ -34,17 +48,9 @@ void Dir::write(const std::string& name, const std::string& value) const {
 }
 
 void Writer::write(const std::string& value) {
-    if (!fd_) {
-        int flags = O_WRONLY | O_CLOEXEC | (dir_.fake ? O_CREAT | O_APPEND : O_TRUNC);
-        fd_.reset(::open(dir_.file(name_).c_str(), flags, 0644));
-        if (!fd_) throw_errno("write " + value + " to " + dir_.file(name_));
-    }
-    std::string data = dir_.fake ? value + "\n" : value;
-    ssize_t n;
-    do {
-        n = ::write(fd_.get(), data.data(), data.size());
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) throw_errno("write " + value + " to " + dir_.file(name_));
+    if (!fd_) fd_.reset(open_for_write(dir_, name_));
+    int err = fd_ ? write_value(fd_.get(), value, dir_.fake) : errno;
+    if (err) throw_errno("write " + value + " to " + dir_.file(name_), err);
 }
 
 std::optional<std::string> Dir::read(const std::string& name) const {

@@ -2,8 +2,9 @@
 // ("write 100 to /sys/fs/cgroup/pids/x/pids.max: Invalid argument").
 //
 // A cgroup file takes one value per write(2): Dir::write opens, writes once
-// and closes; a Writer keeps one descriptor for a run of values. In a fake tree (tests) writes create missing files and
-// append, so a test can read back every value written, in order.
+// and closes; a Writer keeps one descriptor for a run of values. In a fake
+// tree (tests) writes create missing files and append, so a test can read
+// back every value written, in order.
 #pragma once
 
 #include <sys/types.h>
