@@ -119,9 +119,18 @@ PortProxy::~PortProxy() {
 
 json PortProxy::bound_ports() const {
     json out = json::object();
-    for (auto& l : listeners_)
-        out[l->b.key()].push_back(
-            {{"HostIp", l->b.host_ip.empty() ? "0.0.0.0" : l->b.host_ip}, {"HostPort", std::to_string(l->port)}});
+    for (auto& l : listeners_) {
+        std::string port = std::to_string(l->port);
+        json& list = out[l->b.key()];
+        if (!l->b.host_ip.empty()) {
+            list.push_back({{"HostIp", l->b.host_ip}, {"HostPort", port}});
+            continue;
+        }
+        // Every address: docker lists IPv4's and, when the socket is
+        // dual-stack, IPv6's ("0.0.0.0:8081->80/tcp, :::8081->80/tcp").
+        list.push_back({{"HostIp", "0.0.0.0"}, {"HostPort", port}});
+        if (l->family == AF_INET6) list.push_back({{"HostIp", "::"}, {"HostPort", port}});
+    }
     return out;
 }
 

@@ -27,7 +27,8 @@ public:
     PortProxy(const PortProxy&) = delete;
     PortProxy& operator=(const PortProxy&) = delete;
 
-    // docker's NetworkSettings.Ports: {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8081"}]}.
+    // docker's NetworkSettings.Ports: {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8081"}]},
+    // with a second entry {"HostIp": "::", ...} for a dual-stack socket.
     nlohmann::json bound_ports() const;
     // Where connections go: the container's netns (an fd the caller keeps
     // open), or -1 while it has none (connections are refused and open ones

@@ -95,6 +95,16 @@ for _ in range(10):
     [ "$output" = ping ]
 }
 
+@test "-p PORT:80 (every address) listens dual-stack, and shows both as docker does" {
+    port=$(free_port)
+    id=$(ctr-create -p "$port:80" busybox sh -c 'echo both >/tmp/index.html; exec httpd -f -p 80 -h /tmp' | ctr-start -d)
+    wait_until 10 status_is "$id" running
+    wait_until 10 curl -sf "http://127.0.0.1:$port/index.html"
+    [ "$(record "$id" '.NetworkSettings.Ports["80/tcp"] | map(.HostIp + ":" + .HostPort) | join(" ")')" = "0.0.0.0:$port :::$port" ]
+    [ "$(curl -s -g "http://[::1]:$port/index.html")" = both ]
+    [ "$(ctr-ps --format '{{.Ports}}' --filter "id=$id")" = "0.0.0.0:$port->80/tcp, :::$port->80/tcp" ]
+}
+
 @test "--network host: the host's netns; --network none: loopback only, no proxy" {
     id=$(ctr-create --network host busybox sleep 1000 | ctr-start -d)
     wait_until 10 status_is "$id" running
